@@ -1,0 +1,41 @@
+"""Command line: `plantbot run` serves Telegram, `plantbot identify` checks photos from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.settings import ConfigError
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="plantbot", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the Telegram bot (long polling); the default")
+    from bot.identify_command import add_identify_arguments
+
+    add_identify_arguments(
+        commands.add_parser("identify", help="identify plant photos from files, print the result")
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen command; return the exit code."""
+    args = _build_parser().parse_args(argv)
+    try:
+        if args.command == "identify":
+            from bot.identify_command import run_identify
+
+            return run_identify(args)
+        from bot.application import run_bot
+
+        return run_bot()
+    except ConfigError as error:
+        print(f"plantbot: configuration error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
