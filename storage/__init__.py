@@ -1,0 +1,20 @@
+"""SQLite storage: connection, append-only migrations and repositories returning dataclasses."""
+
+from storage.database import Database, open_database
+from storage.migrations import MIGRATIONS, Migration, apply_migrations
+from storage.models import IdentificationRecord, IdentificationState, NewIdentification, PhotoRef
+from storage.repositories import IdentificationRepository, SqliteIdentificationRepository
+
+__all__ = [
+    "MIGRATIONS",
+    "Database",
+    "IdentificationRecord",
+    "IdentificationRepository",
+    "IdentificationState",
+    "Migration",
+    "NewIdentification",
+    "PhotoRef",
+    "SqliteIdentificationRepository",
+    "apply_migrations",
+    "open_database",
+]

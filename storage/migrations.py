@@ -1,0 +1,133 @@
+"""Append-only schema migrations, recorded in `schema_migrations` and applied at startup."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+import aiosqlite
+
+
+class Migration(NamedTuple):
+    """One named schema step; once shipped, never edited (add a new step instead)."""
+
+    name: str
+    sql: str
+
+
+_IDENTIFICATIONS = """
+CREATE TABLE identifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    request_message_id INTEGER NOT NULL,
+    message_thread_id INTEGER NULL,
+    status_message_id INTEGER NULL,
+    result_message_id INTEGER NULL,
+    language TEXT NOT NULL,
+    latitude REAL NULL,
+    longitude REAL NULL,
+    custom_id INTEGER NULL UNIQUE,
+    plantid_id INTEGER NULL,
+    state TEXT NOT NULL CHECK (
+        state IN ('received', 'submitting', 'pending', 'completed', 'delivered', 'failed')
+    ),
+    failure_reason TEXT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    polls INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    next_attempt_at REAL NOT NULL,
+    unavailable_since REAL NULL,
+    delay_notified INTEGER NOT NULL DEFAULT 0,
+    result_json TEXT NULL,
+    confirmed_suggestion_id INTEGER NULL,
+    notified_at REAL NULL,
+    UNIQUE (chat_id, request_message_id)
+);
+
+CREATE INDEX identifications_state_next_attempt
+    ON identifications (state, next_attempt_at);
+
+CREATE TABLE identification_photos (
+    identification_id INTEGER NOT NULL REFERENCES identifications (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    file_id TEXT NOT NULL,
+    file_unique_id TEXT NOT NULL,
+    message_id INTEGER NOT NULL,
+    file_size INTEGER NULL,
+    width INTEGER NULL,
+    height INTEGER NULL,
+    PRIMARY KEY (identification_id, position)
+);
+"""
+
+# The scheduler asks "what is due next?" after every change, across four active states plus
+# failed-but-unnotified rows; the index from 0001 answers that by reading and sorting every due
+# row (a backlog after an outage), while this partial index reads rows in due order and stops at
+# the limit. Its WHERE clause must stay in step with `storage.repositories._NEEDS_WORK`.
+_DUE_INDEX = """
+CREATE INDEX identifications_due
+    ON identifications (next_attempt_at, id)
+    WHERE state IN ('received', 'submitting', 'pending', 'completed')
+        OR (state = 'failed' AND notified_at IS NULL);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_identifications", _IDENTIFICATIONS),
+    Migration("0002_identifications_due_index", _DUE_INDEX),
+)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a script into complete SQL statements."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        # A ';' may sit inside a string literal or trigger body; only cut where SQLite agrees.
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\r\n;"):
+                yield pending.strip()
+            pending = ""
+    if pending.strip(" \t\r\n;"):
+        raise ValueError("migration script ends with an incomplete statement")
+
+
+async def _applied(conn: aiosqlite.Connection) -> set[str]:
+    """Return the names of the migrations recorded in the database."""
+    async with conn.execute("SELECT name FROM schema_migrations") as cursor:
+        return {str(row[0]) for row in await cursor.fetchall()}
+
+
+async def apply_migrations(
+    conn: aiosqlite.Connection, migrations: Sequence[Migration] = MIGRATIONS
+) -> list[str]:
+    """Apply the migrations not yet recorded, in order, each in its own transaction."""
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+    )
+    await conn.commit()
+    applied: list[str] = []
+    for migration in migrations:
+        if migration.name in await _applied(conn):
+            continue
+        # IMMEDIATE, then look again: another process starting at the same moment may have
+        # applied this step while we waited for the write lock.
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            if migration.name not in await _applied(conn):
+                for statement in _statements(migration.sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    (migration.name, time.time()),
+                )
+                applied.append(migration.name)
+        except BaseException:
+            await conn.rollback()
+            raise
+        await conn.commit()
+    return applied
