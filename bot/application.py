@@ -1,0 +1,152 @@
+"""The composition root: build the Application and own every resource it uses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.context import BotData, Context
+from bot.i18n import Translator
+from bot.logs import configure_logging
+from bot.rendering import ResultOptions
+from bot.service import FlowSettings, IdentificationService
+from bot.settings import Settings, load_settings
+from bot.worker import Worker
+from handlers import build_handlers, log_error
+from plantid import PlantIdClient
+from storage.database import Database, open_database
+from storage.repositories import SqliteIdentificationRepository
+
+logger = logging.getLogger(__name__)
+
+PlantbotApplication = Application[
+    ExtBot[int], Context, dict[Any, Any], dict[Any, Any], BotData, Any
+]
+
+
+def flow_settings(settings: Settings) -> FlowSettings:
+    """Take the flow's knobs from the settings."""
+    return FlowSettings(
+        result=ResultOptions(
+            shown=settings.suggestions_shown,
+            low_confidence_threshold=settings.low_confidence_threshold,
+            not_plant_threshold=settings.not_plant_threshold,
+        ),
+        custom_id_offset=settings.custom_id_offset,
+        poll_interval_min=settings.poll_interval_min,
+        poll_interval_max=settings.poll_interval_max,
+        max_age=settings.identification_max_age,
+        slow_notice_after=settings.unavailable_notice_after,
+        max_photo_bytes=settings.max_photo_bytes,
+        max_image_side=settings.max_image_side,
+    )
+
+
+class Resources:
+    """Everything opened in `post_init` and closed in `post_stop` / `post_shutdown`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        plantid_transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        self._settings = settings
+        self._plantid_transport = plantid_transport
+        self._database: Database | None = None
+        self._http: httpx.AsyncClient | None = None
+        self._worker: Worker | None = None
+
+    async def open(self, application: PlantbotApplication) -> None:
+        """Open the database and the Plant.id client, then start the worker."""
+        settings = self._settings
+        self._database = await open_database(settings.database_path)
+        self._http = httpx.AsyncClient(
+            transport=self._plantid_transport,
+            timeout=httpx.Timeout(settings.plant_id_timeout, connect=10.0),
+        )
+        plantid = PlantIdClient(
+            self._http,
+            settings.plant_id_api_key,
+            settings.plant_id_base_url,
+            retry_deadline=settings.plant_id_retry_deadline,
+        )
+        service = IdentificationService(
+            repository=SqliteIdentificationRepository(self._database),
+            plantid=plantid,
+            bot=application.bot,
+            translate=Translator.from_package(),
+            settings=flow_settings(settings),
+        )
+        application.bot_data.service = service
+        self._worker = Worker(service)
+        self._worker.start()
+        logger.info("Plantbot is up as @%s", application.bot.username)
+
+    async def stop_worker(self, application: PlantbotApplication) -> None:
+        """Stop the worker while the bot can still talk to Telegram."""
+        if self._worker is not None:
+            await self._worker.stop()
+            self._worker = None
+
+    async def close(self, application: PlantbotApplication) -> None:
+        """Close the Plant.id client and the database."""
+        await self.stop_worker(application)
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+        if self._database is not None:
+            await self._database.close()
+            self._database = None
+
+
+def build_application(
+    settings: Settings,
+    *,
+    telegram_transport: httpx.AsyncBaseTransport | None = None,
+    plantid_transport: httpx.AsyncBaseTransport | None = None,
+) -> PlantbotApplication:
+    """Build the bot: requests, rate limiter, handlers, and the lifecycle of its resources."""
+    httpx_kwargs: dict[str, Any] = {"transport": telegram_transport} if telegram_transport else {}
+    resources = Resources(settings, plantid_transport)
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .context_types(ContextTypes(context=Context, bot_data=BotData))
+        .request(HTTPXRequest(connection_pool_size=16, httpx_kwargs=httpx_kwargs))
+        .get_updates_request(HTTPXRequest(httpx_kwargs=httpx_kwargs))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Handlers only record requests and reply, so updates may run side by side.
+        .concurrent_updates(True)
+        .post_init(resources.open)
+        .post_stop(resources.stop_worker)
+        .post_shutdown(resources.close)
+        .build()
+    )
+    application.add_handlers(build_handlers())
+    application.add_error_handler(log_error)
+    return application
+
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+def run_bot() -> int:
+    """Load settings, then serve Telegram with long polling until interrupted."""
+    settings = load_settings(Settings)
+    configure_logging(
+        settings.log_level,
+        [
+            settings.telegram_bot_token.get_secret_value(),
+            settings.plant_id_api_key.get_secret_value(),
+        ],
+    )
+    application = build_application(settings)
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    return 0

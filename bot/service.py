@@ -1,0 +1,527 @@
+"""The identification flow: a stored state machine driven by handlers and a background worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.callbacks import ConfirmPress
+from bot.i18n import Translator
+from bot.rendering import (
+    FailureReason,
+    ResultOptions,
+    confirm_keyboard,
+    display_name,
+    render_failure,
+    render_result,
+    shown_suggestions,
+)
+from plantid import (
+    BadCredentials,
+    Identification,
+    InvalidRequest,
+    NotFound,
+    OutOfCredits,
+    PlantIdClient,
+    PlantIdError,
+    PlantIdRefused,
+    PlantIdUnavailable,
+)
+from plantid.images import ImageError, prepare_image_async
+from storage.models import IdentificationRecord, IdentificationState, NewIdentification, PhotoRef
+from storage.repositories import IdentificationRepository
+
+logger = logging.getLogger(__name__)
+
+PLANT_DETAILS = ("common_names", "url", "wiki_description", "name_authority", "taxonomy")
+# get_identification_result/multiple takes a list of ids; keep each request small.
+POLL_CHUNK = 50
+DUE_BATCH = 200
+SUBMIT_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """The knobs of the identification flow (taken from `Settings` at the composition root)."""
+
+    result: ResultOptions = field(default_factory=ResultOptions)
+    custom_id_offset: int = 0
+    poll_interval_min: float = 2.0
+    poll_interval_max: float = 30.0
+    max_age: float = 900.0
+    slow_notice_after: float = 60.0
+    max_photo_bytes: int = 20 * 1024 * 1024
+    max_image_side: int = 1500
+
+
+@dataclass(frozen=True)
+class PhotoRequest:
+    """What a handler read from an update: who asked, where, and which photos."""
+
+    chat_id: int
+    user_id: int
+    message_id: int
+    language_code: str | None
+    photos: tuple[PhotoRef, ...]
+    message_thread_id: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class ButtonAnswer:
+    """How to answer a button press, and the keyboard to redraw (if it changed)."""
+
+    text: str
+    show_alert: bool = False
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+class PhotoProblem(Exception):
+    """A photo can't be used; the identification fails with `reason`."""
+
+    def __init__(self, reason: FailureReason) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+class TemporaryFailure(Exception):
+    """Telegram or Plant.id failed in a way that a later attempt may not."""
+
+
+class IdentificationService:
+    """Record photo requests, drive them through Plant.id, deliver and confirm results."""
+
+    def __init__(
+        self,
+        *,
+        repository: IdentificationRepository,
+        plantid: PlantIdClient,
+        bot: Bot,
+        translate: Translator,
+        settings: FlowSettings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._repository = repository
+        self._plantid = plantid
+        self._bot = bot
+        self._translate = translate
+        self._settings = settings
+        self._clock = clock
+        self._submit_slots = asyncio.Semaphore(SUBMIT_CONCURRENCY)
+        self._confirm_lock = asyncio.Lock()
+        self.work_available = asyncio.Event()
+
+    # -- called by handlers -------------------------------------------------------------------
+
+    @property
+    def translate(self) -> Translator:
+        """Return the message catalogues."""
+        return self._translate
+
+    def language_for(self, language_code: str | None) -> str:
+        """Return the supported language for a Telegram `language_code`."""
+        return self._translate.resolve(language_code)
+
+    async def accept_photo(self, request: PhotoRequest) -> None:
+        """Record a photo request, acknowledge it with a status message, wake the worker."""
+        language = self.language_for(request.language_code)
+        record = await self._repository.create(
+            NewIdentification(
+                chat_id=request.chat_id,
+                user_id=request.user_id,
+                request_message_id=request.message_id,
+                language=language,
+                photos=request.photos,
+                message_thread_id=request.message_thread_id,
+                latitude=request.latitude,
+                longitude=request.longitude,
+            ),
+            now=self._clock(),
+        )
+        if record is None:
+            logger.info(
+                "message %s in chat %s is already recorded", request.message_id, request.chat_id
+            )
+            return
+        self.work_available.set()
+        try:
+            await self._bot.send_chat_action(request.chat_id, ChatAction.TYPING)
+            status = await self._bot.send_message(
+                request.chat_id,
+                self._translate(language, "status_looking"),
+                reply_parameters=ReplyParameters(
+                    request.message_id, allow_sending_without_reply=True
+                ),
+                message_thread_id=request.message_thread_id,
+            )
+        except (Forbidden, NetworkError) as error:
+            # The request is stored either way; the result will be sent as a new reply.
+            logger.warning("status message for identification %s not sent: %s", record.id, error)
+            return
+        await self._repository.set_status_message(record.id, status.message_id)
+
+    async def press_confirm(
+        self, press: ConfirmPress, *, user_id: int, language_code: str | None
+    ) -> ButtonAnswer:
+        """Confirm, move or remove the confirmation of a suggestion, as the button says."""
+        answer_language = self.language_for(language_code)
+        async with self._confirm_lock:
+            record = await self._repository.get(press.identification_id)
+            if record is None or record.state != IdentificationState.DELIVERED:
+                return ButtonAnswer(self._translate(answer_language, "confirm_stale"))
+            if record.user_id != user_id:
+                return ButtonAnswer(
+                    self._translate(answer_language, "confirm_not_yours"), show_alert=True
+                )
+            suggestions = shown_suggestions(self._result_of(record), self._settings.result)
+            if press.index >= len(suggestions):
+                return ButtonAnswer(self._translate(answer_language, "confirm_stale"))
+            chosen = suggestions[press.index]
+            undo = record.confirmed_suggestion_id == chosen.id
+            try:
+                if undo:
+                    await self._plantid.unconfirm_suggestion(chosen.id)
+                else:
+                    await self._plantid.confirm_suggestion(chosen.id)
+            except NotFound:
+                return ButtonAnswer(self._translate(answer_language, "confirm_stale"))
+            except PlantIdError as error:
+                logger.warning("confirming suggestion %s failed: %s", chosen.id, error)
+                return ButtonAnswer(self._translate(answer_language, "confirm_unavailable"))
+            confirmed_id = None if undo else chosen.id
+            await self._repository.set_confirmed_suggestion(record.id, confirmed_id)
+        keyboard = confirm_keyboard(
+            record.id, suggestions, confirmed_id, record.language, self._translate
+        )
+        if undo:
+            return ButtonAnswer(
+                self._translate(answer_language, "confirm_removed"), keyboard=keyboard
+            )
+        name = display_name(chosen, answer_language)
+        text = self._translate(answer_language, "confirm_done", name=name)
+        return ButtonAnswer(text, keyboard=keyboard)
+
+    # -- called by the worker -----------------------------------------------------------------
+
+    async def process_due(self) -> float | None:
+        """Advance every identification that is due now; return when the next one is due."""
+        now = self._clock()
+        due = await self._repository.due(now, limit=DUE_BATCH)
+        expired = [record for record in due if self._expired(record, now)]
+        for record in expired:
+            await self._repository.mark_failed(
+                record.id, reason=FailureReason.TIMED_OUT.value, now=now
+            )
+        live = [record for record in due if record not in expired]
+        pending = [record for record in live if record.state == IdentificationState.PENDING]
+        others = [record for record in live if record.state != IdentificationState.PENDING]
+        await asyncio.gather(
+            self._poll(pending), *(self._guarded(self._advance, record) for record in others)
+        )
+        if expired or len(due) == DUE_BATCH:
+            return now
+        return await self._repository.next_due_at()
+
+    def _expired(self, record: IdentificationRecord, now: float) -> bool:
+        waiting = record.state in (
+            IdentificationState.RECEIVED,
+            IdentificationState.SUBMITTING,
+            IdentificationState.PENDING,
+        )
+        return waiting and now - record.created_at > self._settings.max_age
+
+    async def _guarded(
+        self, step: Callable[[IdentificationRecord], Awaitable[None]], record: IdentificationRecord
+    ) -> None:
+        try:
+            await step(record)
+        except TemporaryFailure as error:
+            await self._retry_later(record, str(error))
+        except Exception:
+            # One broken row must not stall the others; it is retried with backoff until it expires.
+            logger.exception(
+                "identification %s failed unexpectedly in state %s", record.id, record.state
+            )
+            await self._retry_later(record, "unexpected error")
+
+    async def _advance(self, record: IdentificationRecord) -> None:
+        if record.state in (IdentificationState.RECEIVED, IdentificationState.SUBMITTING):
+            async with self._submit_slots:
+                await self._submit(record)
+        elif record.state == IdentificationState.COMPLETED:
+            await self._deliver(record)
+        elif record.state == IdentificationState.FAILED:
+            await self._notify_failure(record)
+
+    async def _retry_later(self, record: IdentificationRecord, why: str) -> None:
+        now = self._clock()
+        since = record.unavailable_since or now
+        # Back off with the length of the outage, within the polling bounds.
+        delay = min(
+            max((now - since) / 2, self._settings.poll_interval_min),
+            self._settings.poll_interval_max,
+        )
+        logger.info("identification %s: %s; retrying in %.1f s", record.id, why, delay)
+        await self._repository.postpone(
+            record.id,
+            expected=record.state,
+            now=now,
+            next_attempt_at=now + delay,
+            unavailable_since=since,
+        )
+        await self._tell_if_slow(record, now)
+
+    async def _tell_if_slow(self, record: IdentificationRecord, now: float) -> None:
+        if record.delay_notified or record.status_message_id is None:
+            return
+        if now - record.created_at < self._settings.slow_notice_after:
+            return
+        text = self._translate(record.language, "status_slow")
+        try:
+            await self._bot.edit_message_text(text, record.chat_id, record.status_message_id)
+        except TelegramError as error:
+            logger.info("slow notice for identification %s not shown: %s", record.id, error)
+        await self._repository.mark_delay_notified(record.id)
+
+    # -- submitting ---------------------------------------------------------------------------
+
+    async def _submit(self, record: IdentificationRecord) -> None:
+        if record.state == IdentificationState.SUBMITTING and await self._recover(record):
+            return
+        try:
+            images = await self._prepare_photos(record.photos)
+        except PhotoProblem as problem:
+            await self._fail(record, problem.reason)
+            return
+        now = self._clock()
+        custom_id = record.id + self._settings.custom_id_offset
+        # Stored before the request so a crash after it is sent is recovered by custom_id.
+        if not await self._repository.start_submitting(record.id, custom_id=custom_id, now=now):
+            return
+        try:
+            identification = await self._plantid.enqueue_identification(
+                images,
+                latitude=record.latitude,
+                longitude=record.longitude,
+                custom_id=custom_id,
+            )
+        except PlantIdUnavailable as error:
+            raise TemporaryFailure(f"enqueue failed: {error}") from error
+        except PlantIdRefused as error:
+            await self._fail(record, self._refusal_reason(error))
+            return
+        await self._repository.mark_pending(
+            record.id,
+            plantid_id=identification.id,
+            now=now,
+            next_attempt_at=self._clock() + self._settings.poll_interval_min,
+        )
+
+    async def _recover(self, record: IdentificationRecord) -> bool:
+        """Look up an earlier, unconfirmed submission by custom_id; True if it was found."""
+        if record.custom_id is None:
+            return False
+        try:
+            found = await self._plantid.get_identification_result_by_custom_id(record.custom_id)
+        except NotFound:
+            return False
+        except PlantIdUnavailable as error:
+            raise TemporaryFailure(f"lookup by custom_id failed: {error}") from error
+        logger.info("identification %s was already submitted as %s", record.id, found.id)
+        await self._repository.mark_pending(
+            record.id, plantid_id=found.id, now=self._clock(), next_attempt_at=self._clock()
+        )
+        return True
+
+    def _refusal_reason(self, error: PlantIdRefused) -> FailureReason:
+        if isinstance(error, OutOfCredits):
+            logger.error("Plant.id credits exhausted: %s", error.detail)
+            return FailureReason.OUT_OF_CREDITS
+        if isinstance(error, BadCredentials):
+            logger.error("Plant.id rejects PLANT_ID_API_KEY: %s", error.detail)
+            return FailureReason.SERVICE
+        if isinstance(error, InvalidRequest):
+            logger.error("Plant.id rejected a request: %s", error.detail)
+            return FailureReason.REJECTED
+        logger.error("Plant.id refused a request: %s", error)
+        return FailureReason.SERVICE
+
+    async def _prepare_photos(self, photos: Sequence[PhotoRef]) -> list[str]:
+        images = []
+        for photo in photos:
+            data = await self._download(photo)
+            try:
+                prepared = await prepare_image_async(data, max_side=self._settings.max_image_side)
+            except ImageError as error:
+                logger.info("photo %s is unusable: %s", photo.file_unique_id, error)
+                raise PhotoProblem(FailureReason.UNREADABLE) from error
+            images.append(prepared.base64)
+        return images
+
+    async def _download(self, photo: PhotoRef) -> bytes:
+        if photo.file_size is not None and photo.file_size > self._settings.max_photo_bytes:
+            raise PhotoProblem(FailureReason.TOO_BIG)
+        try:
+            telegram_file = await self._bot.get_file(photo.file_id)
+            if (telegram_file.file_size or 0) > self._settings.max_photo_bytes:
+                raise PhotoProblem(FailureReason.TOO_BIG)
+            return bytes(await telegram_file.download_as_bytearray())
+        except BadRequest as error:
+            reason = "too big" in error.message.lower()
+            raise PhotoProblem(
+                FailureReason.TOO_BIG if reason else FailureReason.UNREADABLE
+            ) from error
+        except (NetworkError, RetryAfter) as error:
+            raise TemporaryFailure(f"photo download failed: {error}") from error
+
+    # -- polling ------------------------------------------------------------------------------
+
+    async def _poll(self, records: Sequence[IdentificationRecord]) -> None:
+        for start in range(0, len(records), POLL_CHUNK):
+            chunk = records[start : start + POLL_CHUNK]
+            ids = [record.plantid_id for record in chunk if record.plantid_id is not None]
+            try:
+                results = await self._plantid.get_identification_results(ids=ids)
+            except PlantIdError as error:
+                if isinstance(error, PlantIdRefused):
+                    logger.error("polling Plant.id was refused: %s", error)
+                for record in chunk:
+                    await self._retry_later(record, f"polling failed: {error}")
+                continue
+            by_id = {result.id: result for result in results}
+            for record in chunk:
+                await self._guarded(
+                    partial(self._settle, result=by_id.get(record.plantid_id or -1)), record
+                )
+
+    async def _settle(self, record: IdentificationRecord, *, result: Identification | None) -> None:
+        now = self._clock()
+        if result is not None and result.is_pending:
+            await self._repository.record_poll(
+                record.id, now=now, next_attempt_at=now + self._poll_interval(record)
+            )
+            await self._tell_if_slow(record, now)
+            return
+        if result is not None and result.is_failed:
+            logger.warning(
+                "Plant.id failed identification %s: %s", record.plantid_id, result.fail_cause
+            )
+            await self._fail(record, FailureReason.REJECTED)
+            return
+        assert record.plantid_id is not None
+        try:
+            detailed = await self._plantid.get_identification_result(
+                record.plantid_id, plant_details=list(PLANT_DETAILS), plant_language=record.language
+            )
+        except NotFound:
+            logger.warning("Plant.id no longer knows identification %s", record.plantid_id)
+            await self._fail(record, FailureReason.REJECTED)
+            return
+        except PlantIdError as error:
+            raise TemporaryFailure(f"fetching the result failed: {error}") from error
+        if detailed.is_pending:
+            await self._repository.record_poll(
+                record.id, now=now, next_attempt_at=now + self._poll_interval(record)
+            )
+            return
+        await self._repository.mark_completed(
+            record.id,
+            plantid_id=detailed.id,
+            result_json=detailed.model_dump_json(by_alias=True),
+            now=self._clock(),
+        )
+
+    def _poll_interval(self, record: IdentificationRecord) -> float:
+        # Most answers come within seconds; long waits are polled less and less often.
+        interval = self._settings.poll_interval_min * (1.5**record.polls)
+        return min(interval, self._settings.poll_interval_max)
+
+    # -- delivering ---------------------------------------------------------------------------
+
+    def _result_of(self, record: IdentificationRecord) -> Identification:
+        assert record.result_json is not None
+        return Identification.model_validate_json(record.result_json)
+
+    async def _deliver(self, record: IdentificationRecord) -> None:
+        message = render_result(
+            self._result_of(record),
+            record.language,
+            self._translate,
+            self._settings.result,
+            identification_id=record.id,
+            confirmed_suggestion_id=record.confirmed_suggestion_id,
+        )
+        message_id = await self._show(record, message.text, message.keyboard)
+        await self._repository.mark_delivered(
+            record.id, result_message_id=message_id, now=self._clock()
+        )
+
+    async def _fail(self, record: IdentificationRecord, reason: FailureReason) -> None:
+        if await self._repository.mark_failed(record.id, reason=reason.value, now=self._clock()):
+            self.work_available.set()
+
+    async def _notify_failure(self, record: IdentificationRecord) -> None:
+        try:
+            reason = FailureReason(record.failure_reason or FailureReason.SERVICE)
+        except ValueError:
+            reason = FailureReason.SERVICE
+        await self._show(record, render_failure(reason, record.language, self._translate), None)
+        await self._repository.mark_failure_notified(record.id, now=self._clock())
+
+    async def _show(
+        self, record: IdentificationRecord, text: str, keyboard: InlineKeyboardMarkup | None
+    ) -> int | None:
+        """Edit the status message into `text`, or reply anew if it is gone; return its id."""
+        no_preview = LinkPreviewOptions(is_disabled=True)
+        try:
+            if record.status_message_id is not None:
+                try:
+                    await self._bot.edit_message_text(
+                        text,
+                        record.chat_id,
+                        record.status_message_id,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=keyboard,
+                        link_preview_options=no_preview,
+                    )
+                    return record.status_message_id
+                except BadRequest as error:
+                    # An edit repeated after a crash changes nothing: the result is already there.
+                    if "not modified" in error.message:
+                        return record.status_message_id
+                    if not _message_is_gone(error):
+                        raise
+                    logger.info("status message of identification %s is gone", record.id)
+            sent = await self._bot.send_message(
+                record.chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
+                link_preview_options=no_preview,
+                message_thread_id=record.message_thread_id,
+                reply_parameters=ReplyParameters(
+                    record.request_message_id, allow_sending_without_reply=True
+                ),
+            )
+            return sent.message_id
+        except Forbidden as error:
+            logger.info("chat %s can't be written to: %s", record.chat_id, error)
+            return None
+        except (NetworkError, RetryAfter) as error:
+            if isinstance(error, BadRequest):
+                raise
+            raise TemporaryFailure(f"Telegram failed: {error}") from error
+
+
+def _message_is_gone(error: BadRequest) -> bool:
+    text = error.message.lower()
+    return "not found" in text or "can't be edited" in text
