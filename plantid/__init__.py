@@ -1,0 +1,67 @@
+"""Plant.id v2 client: HTTP calls, typed response models, errors and image preparation."""
+
+from plantid.client import PlantIdClient
+from plantid.errors import (
+    BadCredentials,
+    InvalidRequest,
+    NotFound,
+    OutOfCredits,
+    PlantIdError,
+    PlantIdRefused,
+    PlantIdUnavailable,
+)
+from plantid.images import (
+    ImageError,
+    ImageErrorReason,
+    PreparedImage,
+    prepare_image,
+    prepare_image_async,
+)
+from plantid.models import (
+    Disease,
+    DiseaseDetails,
+    HealthAssessment,
+    Identification,
+    MetaData,
+    PlantDetails,
+    SimilarImage,
+    StructuredName,
+    Suggestion,
+    Taxonomy,
+    Treatment,
+    UploadedImage,
+    UsageInfo,
+    Watering,
+    WikiText,
+)
+
+__all__ = [
+    "BadCredentials",
+    "Disease",
+    "DiseaseDetails",
+    "HealthAssessment",
+    "Identification",
+    "ImageError",
+    "ImageErrorReason",
+    "InvalidRequest",
+    "MetaData",
+    "NotFound",
+    "OutOfCredits",
+    "PlantDetails",
+    "PlantIdClient",
+    "PlantIdError",
+    "PlantIdRefused",
+    "PlantIdUnavailable",
+    "PreparedImage",
+    "SimilarImage",
+    "StructuredName",
+    "Suggestion",
+    "Taxonomy",
+    "Treatment",
+    "UploadedImage",
+    "UsageInfo",
+    "Watering",
+    "WikiText",
+    "prepare_image",
+    "prepare_image_async",
+]
