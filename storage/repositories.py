@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiosqlite
 
@@ -415,3 +415,10 @@ class SqliteIdentificationRepository:
         for row in rows:
             counts[IdentificationState(row["state"])] = int(row["n"])
         return counts
+
+
+if TYPE_CHECKING:
+
+    def _conforms(db: Database) -> IdentificationRepository:
+        """Let mypy prove the SQLite repository implements the Protocol."""
+        return SqliteIdentificationRepository(db)
