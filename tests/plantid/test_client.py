@@ -312,7 +312,7 @@ async def test_key_never_appears_in_errors_repr_or_logs(
 
     with pytest.raises(BadCredentials) as refused:
         await client.identify(["aW1n"])
-    async for quick in _client(retry_deadline=0.5):
+    async for quick in _client(retry_deadline=0.2):
         with pytest.raises(PlantIdUnavailable) as unavailable:
             await quick.usage_info()
 
@@ -429,7 +429,7 @@ async def test_retries_stop_at_the_deadline(api: respx.MockRouter) -> None:
     route = api.get("/usage_info").respond(503, text="Service Unavailable")
 
     # The service never recovers: the call must give up on its own once the deadline is near.
-    async for client in _client(retry_deadline=0.5, backoff_initial=0.01, backoff_max=0.05):
+    async for client in _client(retry_deadline=0.2, backoff_initial=0.01, backoff_max=0.05):
         with pytest.raises(PlantIdUnavailable, match="Service Unavailable"):
             await client.usage_info()
 
