@@ -1,0 +1,221 @@
+"""Result rendering: what a person reads under their photo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.callbacks import parse_callback
+from bot.i18n import Translator
+from bot.rendering import (
+    MESSAGE_LIMIT,
+    FailureReason,
+    ResultOptions,
+    format_probability,
+    render_failure,
+    render_result,
+)
+from plantid import Identification
+
+
+@pytest.fixture(scope="module")
+def translate() -> Translator:
+    return Translator.from_package()
+
+
+def suggestion(
+    suggestion_id: int,
+    name: str,
+    probability: float,
+    *,
+    common: Any = None,
+    url: Any = None,
+    description: Any = None,
+) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "scientific_name": name,
+        "structured_name": {"genus": name.split()[0].lower()},
+        "common_names": common,
+        "url": url,
+        "wiki_description": description,
+    }
+    return {
+        "id": suggestion_id,
+        "plant_name": name,
+        "probability": probability,
+        "confirmed": False,
+        "plant_details": details,
+    }
+
+
+def identification(*suggestions: dict[str, Any], is_plant: float = 0.97) -> Identification:
+    return Identification.model_validate(
+        {
+            "id": 7001,
+            "custom_id": 5,
+            "suggestions": list(suggestions),
+            "is_plant_probability": is_plant,
+            "is_plant": is_plant >= 0.5,
+            "fail_cause": None,
+        }
+    )
+
+
+DANDELION = suggestion(
+    11,
+    "Taraxacum officinale",
+    0.86,
+    common=["common dandelion", "dandelion"],
+    url="https://en.wikipedia.org/wiki/Taraxacum_officinale",
+    description={
+        "value": "A flowering plant of the daisy family, with yellow flower heads <and> seeds.",
+        "citation": "https://en.wikipedia.org/wiki/Taraxacum_officinale",
+        "license_name": "CC BY-SA 3.0",
+        "license_url": "https://creativecommons.org/licenses/by-sa/3.0/",
+    },
+)
+CHICORY = suggestion(12, "Cichorium intybus", 0.09, common=["chicory"])
+GENUS = suggestion(13, "Hieracium", 0.03)
+OPTIONS = ResultOptions(shown=3, low_confidence_threshold=0.3, not_plant_threshold=0.5)
+
+
+def test_result_lists_names_probabilities_links_and_attributed_description(
+    translate: Translator,
+) -> None:
+    message = render_result(
+        identification(DANDELION, CHICORY, GENUS), "en", translate, OPTIONS, identification_id=5
+    )
+    assert message.text.startswith("🌿 <b>This looks like:</b>")
+    assert "1. <b>Common dandelion</b> (<i>Taraxacum officinale</i>), 86%" in message.text
+    assert "2. <b>Chicory</b> (<i>Cichorium intybus</i>), 9%" in message.text
+    # No common name: the scientific name stands alone.
+    assert "3. <b><i>Hieracium</i></b>, 3%" in message.text
+    assert (
+        '<a href="https://en.wikipedia.org/wiki/Taraxacum_officinale">Wikipedia</a>' in message.text
+    )
+    # API text is escaped, and the licence is shown with the description.
+    assert "yellow flower heads &lt;and&gt; seeds." in message.text
+    assert "CC BY-SA 3.0" in message.text
+
+
+def test_keyboard_has_one_small_versioned_button_per_suggestion(translate: Translator) -> None:
+    message = render_result(
+        identification(DANDELION, CHICORY, GENUS), "en", translate, OPTIONS, identification_id=5
+    )
+    assert message.keyboard is not None
+    buttons = [row[0] for row in message.keyboard.inline_keyboard]
+    assert [button.text for button in buttons] == [
+        "✅ Common dandelion",
+        "✅ Chicory",
+        "✅ Hieracium",
+    ]
+    for index, button in enumerate(buttons):
+        assert isinstance(button.callback_data, str)
+        assert len(button.callback_data.encode()) < 64
+        press = parse_callback(button.callback_data)
+        assert press is not None
+        assert (press.identification_id, press.index) == (5, index)
+
+
+def test_confirmed_suggestion_is_marked(translate: Translator) -> None:
+    message = render_result(
+        identification(DANDELION, CHICORY),
+        "en",
+        translate,
+        OPTIONS,
+        identification_id=5,
+        confirmed_suggestion_id=12,
+    )
+    assert message.keyboard is not None
+    texts = [row[0].text for row in message.keyboard.inline_keyboard]
+    assert texts == ["✅ Common dandelion", "💚 Chicory (confirmed)"]
+
+
+def test_only_the_configured_number_of_suggestions_is_shown(translate: Translator) -> None:
+    options = ResultOptions(shown=1)
+    message = render_result(
+        identification(CHICORY, DANDELION), "en", translate, options, identification_id=5
+    )
+    assert "Common dandelion" in message.text
+    assert "Chicory" not in message.text
+    assert message.keyboard is not None
+    assert len(message.keyboard.inline_keyboard) == 1
+
+
+def test_low_confidence_says_so_and_keeps_all_suggestions(translate: Translator) -> None:
+    unsure = suggestion(21, "Mentha spicata", 0.22, common=["spearmint"])
+    other = suggestion(22, "Mentha aquatica", 0.2, common=["water mint"])
+    message = render_result(
+        identification(unsure, other), "en", translate, OPTIONS, identification_id=9
+    )
+    assert message.text.startswith("🤔 <b>I'm not sure.")
+    assert "Spearmint" in message.text
+    assert "Water mint" in message.text
+    assert message.keyboard is not None
+
+
+def test_not_a_plant_shows_the_figure_and_no_buttons(translate: Translator) -> None:
+    message = render_result(
+        identification(DANDELION, is_plant=0.04), "en", translate, OPTIONS, identification_id=5
+    )
+    assert "This doesn't look like a plant" in message.text
+    assert "4%" in message.text
+    assert "dandelion" not in message.text.lower()
+    assert message.keyboard is None
+
+
+def test_names_follow_the_language_and_fall_back_to_english(translate: Translator) -> None:
+    localized = suggestion(
+        31,
+        "Taraxacum officinale",
+        0.9,
+        common={"de": ["Gewöhnlicher Löwenzahn"], "en": ["common dandelion"]},
+        url={"de": "https://de.wikipedia.org/wiki/L%C3%B6wenzahn"},
+    )
+    english_only = suggestion(32, "Bellis perennis", 0.05, common={"en": ["daisy"]})
+    message = render_result(
+        identification(localized, english_only), "de", translate, OPTIONS, identification_id=3
+    )
+    assert message.text.startswith("🌿 <b>Das sieht aus wie:</b>")
+    assert "<b>Gewöhnlicher Löwenzahn</b>" in message.text
+    assert "<b>Daisy</b>" in message.text
+    assert "https://de.wikipedia.org/wiki/L%C3%B6wenzahn" in message.text
+
+
+def test_no_suggestions_is_said_plainly(translate: Translator) -> None:
+    message = render_result(identification(), "en", translate, OPTIONS, identification_id=5)
+    assert "couldn't match this photo" in message.text
+    assert message.keyboard is None
+
+
+def test_huge_api_texts_stay_within_telegram_limits(translate: Translator) -> None:
+    long_name = "x" * 3000
+    huge = suggestion(
+        41,
+        "Rosa canina",
+        0.8,
+        common=[long_name],
+        description={"value": "word " * 5000, "citation": None, "license_name": None},
+    )
+    message = render_result(identification(huge), "en", translate, OPTIONS, identification_id=5)
+    assert len(message.text) <= MESSAGE_LIMIT or "word" not in message.text
+    assert message.keyboard is not None
+    assert len(message.keyboard.inline_keyboard[0][0].text) < 60
+
+
+def test_probability_format() -> None:
+    assert format_probability(0.8649) == "86%"
+    assert format_probability(0.001) == "<1%"
+    assert format_probability(0.0) == "0%"
+    assert format_probability(1.0) == "100%"
+
+
+@pytest.mark.parametrize("reason", list(FailureReason))
+def test_every_failure_has_a_message_in_every_language(
+    reason: FailureReason, translate: Translator
+) -> None:
+    english = render_failure(reason, "en", translate)
+    assert english
+    for language in translate.languages - {"en"}:
+        assert render_failure(reason, language, translate) != english
