@@ -230,11 +230,9 @@ class Identification(ApiModel):
     @property
     def is_pending(self) -> bool:
         """Return whether the result is not ready yet and should be fetched again later."""
-        if self.is_failed:
-            return False
-        if self.is_health_only:
-            return self.health_assessment is None
-        return self.suggestions is None
+        # Judged on content, not on which keys were sent, so that a stored and re-read result
+        # (where an absent `suggestions` key becomes null) keeps its meaning.
+        return not self.is_failed and self.suggestions is None and self.health_assessment is None
 
 
 class UsageInfo(ApiModel):

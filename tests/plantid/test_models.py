@@ -147,6 +147,15 @@ def test_health_assessment_with_redundant_classes() -> None:
     assert abiotic.disease_details.classification == []
 
 
+def test_health_only_result_survives_a_store_and_reload() -> None:
+    result = Identification.model_validate(samples.health_assessment_result())
+
+    reloaded = Identification.model_validate_json(result.model_dump_json(by_alias=True))
+
+    assert not reloaded.is_pending
+    assert reloaded.health_assessment == result.health_assessment
+
+
 def test_pending_health_assessment_is_pending_until_it_has_an_assessment() -> None:
     body = samples.identification(pending=True)
     del body["suggestions"]
