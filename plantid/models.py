@@ -108,7 +108,7 @@ class PlantDetails(ApiModel):
     wiki_images: list[WikiText] | None = None
     scientific_name: str | None = None
     structured_name: StructuredName | None = None
-    language: str | None = None
+    language: Localized[str] | None = None
 
     def common_names_for(self, language: str) -> list[str]:
         """Return the common names in `language` (falling back to English, then any)."""
@@ -155,7 +155,7 @@ class DiseaseDetails(ApiModel):
     treatment: Localized[Treatment] | None = None
     url: Localized[str] | None = None
     local_name: Localized[str] | None = None
-    language: str | None = None
+    language: Localized[str] | None = None
 
     def common_names_for(self, language: str) -> list[str]:
         """Return the common names in `language` (falling back to English, then any)."""

@@ -82,6 +82,7 @@ def test_plant_languages_shape_is_read_per_language_with_english_fallback() -> N
             },
             "scientific_name": "Taraxacum officinale",
             "structured_name": {"genus": "taraxacum", "species": "officinale"},
+            "language": {"en": "en", "cs": "cs"},
         }
     )
 
@@ -171,6 +172,7 @@ def test_localized_disease_details_are_read_per_language() -> None:
     details = body["health_assessment"]["diseases"][1]["disease_details"]
     details["local_name"] = {"en": "thrips", "de": "Thripse"}
     details["description"] = {"en": "Tiny insects.", "de": "Winzige Insekten."}
+    details["language"] = {"en": "en", "de": "de"}
 
     result = Identification.model_validate(body)
 
