@@ -638,7 +638,7 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
             methods=["GET", "POST"],
         ),
         Route(
-            "/v2/get_identification_result/{identification_id}",
+            "/v2/get_identification_result/{identification_id:int}",
             get_identification_result,
             methods=["GET", "POST"],
         ),
@@ -656,7 +656,7 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
             methods=["DELETE", "POST"],
         ),
         Route(
-            "/v2/delete_identification/{identification_id}",
+            "/v2/delete_identification/{identification_id:int}",
             delete_identification,
             methods=["DELETE", "POST"],
         ),

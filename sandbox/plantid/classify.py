@@ -124,8 +124,8 @@ def is_plant_probability(features: Features) -> float:
     """Estimate how likely the pictures show a plant: green and textured images score high."""
     green = features.share("green")
     colourful = max(features.share(c) for c in COLOUR_CLASSES if c != "green")
-    score = 0.03 + 0.94 * min(1.0, green / 0.35)
-    if green < 0.35:
+    score = 0.03 + 0.94 * min(1.0, green / 0.6)
+    if green < 0.6:
         # Flowers photographed close up are colourful and textured rather than green.
         score += 0.5 * features.texture * (1.0 - colourful)
     return round(min(0.999, score), 4)
@@ -139,17 +139,26 @@ def _distribute(digest: bytes, scores: Sequence[float], salt: str) -> list[float
     return [math.floor(weight / total * mass * 10_000) / 10_000 for weight in weights]
 
 
+_ACCENTS = ("red", "orange", "yellow", "blue", "purple", "pink")
+
+
+def affinity(features: Features, colour: str) -> float:
+    """Return how well a taxon of main colour `colour` fits the pictures (0..1)."""
+    # A blossom fills only a few per cent of a photo of a plant, so small shares count fully.
+    accent = min(1.0, max(features.share(c) for c in _ACCENTS) * 40)
+    if colour == "green":
+        return min(1.0, features.share("green") * 1.2) * (1.0 - 0.7 * accent)
+    return min(1.0, features.share(colour) * 40)
+
+
 def rank_taxa(digest: bytes, features: Features) -> list[tuple[Taxon, float]]:
     """Rank catalogue taxa for these pictures: 3-10 suggestions, most probable first."""
-    scored = sorted(
-        TAXA,
-        key=lambda taxon: -(2.0 * features.share(taxon.colour) + unit(digest, taxon.name)),
-    )
+    scores = {t.name: 2.0 * affinity(features, t.colour) + unit(digest, t.name) for t in TAXA}
+    ranked = sorted(TAXA, key=lambda taxon: -scores[taxon.name])
     span = assumptions.MAX_SUGGESTIONS - assumptions.MIN_SUGGESTIONS + 1
     count = assumptions.MIN_SUGGESTIONS + int(unit(digest, "count") * span)
-    chosen = scored[:count]
-    scores = [2.0 * features.share(t.colour) + unit(digest, t.name) for t in chosen]
-    probabilities = _distribute(digest, scores, "taxa")
+    chosen = ranked[:count]
+    probabilities = _distribute(digest, [scores[t.name] for t in chosen], "taxa")
     return list(zip(chosen, probabilities, strict=True))
 
 
