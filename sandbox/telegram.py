@@ -659,6 +659,11 @@ class FakeTelegram:
         with self._lock:
             return list(self._callback_answers)
 
+    def last_webhook_error(self) -> str | None:
+        """Return why the last webhook delivery failed, if it did."""
+        with self._lock:
+            return self._webhook.last_error_message if self._webhook else None
+
     def pending_updates(self) -> int:
         """Return how many updates the bot has not confirmed yet."""
         with self._lock:

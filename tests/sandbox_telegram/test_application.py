@@ -198,3 +198,22 @@ async def test_webhook_mode_on_loopback(fake: FakeTelegram) -> None:
             await application.updater.stop()
             await application.stop()
             await application.shutdown()
+
+
+async def test_polling_over_loopback_stops_promptly(fake: FakeTelegram) -> None:
+    with serve_on_loopback(fake.app) as base_url:
+        application = build_application(base_url, fake.token)
+        await application.initialize()
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0, timeout=30)
+        alice = fake.user("Alice")
+        chat = fake.private_chat(alice)
+        fake.send_text(alice, chat, "over the wire")
+        await fake.wait_for(lambda: texts(fake, chat) == ["You said: over the wire"])
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+    # PTB's last getUpdates on stop confirms what it handled.
+    assert fake.pending_updates() == 0
+    assert fake.calls_to("getUpdates")[-1].params["timeout"] == "0"

@@ -16,8 +16,18 @@ from telegram import (
     Message,
     ReplyParameters,
 )
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
 
+from sandbox.server import free_port, serve_on_loopback
 from sandbox.telegram import Button, FakeChat, FakeTelegram, FakeUser
 from tests.sandbox_telegram.conftest import image_bytes
 
@@ -558,3 +568,46 @@ async def test_wait_for_times_out_with_a_dump(fake: FakeTelegram, alice_chat: Fa
     with pytest.raises(AssertionError, match="condition not met") as caught:
         await fake.wait_for(lambda: False, timeout=0.05)
     assert "/start" in str(caught.value)
+
+
+async def test_failed_webhook_delivery_is_reported_and_kept(
+    bot: Bot, fake: FakeTelegram, alice: FakeUser, alice_chat: FakeChat
+) -> None:
+    await bot.get_updates(offset=-1)
+    await bot.get_updates(offset=(await bot.get_updates())[-1].update_id + 1)
+    await bot.set_webhook(f"http://127.0.0.1:{free_port()}/nobody-listens")
+    fake.send_text(alice, alice_chat, "hello?")
+    await fake.wait_for(lambda: fake.last_webhook_error() is not None)
+    info = await bot.get_webhook_info()
+    assert info.last_error_message is not None
+    assert info.last_error_message.startswith("Connection failed")
+    assert info.pending_update_count == 1
+    await bot.delete_webhook()
+    (update,) = await bot.get_updates()
+    assert update.message is not None
+    assert update.message.text == "hello?"
+
+
+async def test_slow_answers_time_out_on_the_client(fake: FakeTelegram) -> None:
+    with serve_on_loopback(fake.app) as base_url:
+        impatient = Bot(
+            fake.token, base_url=f"{base_url}/bot", request=HTTPXRequest(read_timeout=0.1)
+        )
+        fake.fail_next("getMe", kind="slow", seconds=1.0)
+        with pytest.raises(TimedOut):
+            await impatient.get_me()
+        assert (await impatient.get_me()).username == "plantbot_test"
+        await impatient.shutdown()
+
+
+async def test_privacy_mode_hides_plain_group_chatter() -> None:
+    fake = FakeTelegram(privacy_mode=True)
+    alice = fake.user("Alice")
+    group = fake.group()
+    fake.send_text(alice, group, "just chatting")
+    assert fake.pending_updates() == 0
+    fake.send_command(alice, group, "identify")
+    fake.send_mention(alice, group, "look at this")
+    assert fake.pending_updates() == 2
+    assert fake.messages(group)[0].text == "just chatting"
+    await fake.aclose()
