@@ -524,7 +524,9 @@ async def test_callback_is_delivered_when_the_identification_completes(
                 break
         received.append(body)
         arrived.set()
-        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send(
+            {"type": "http.response.start", "status": 204, "headers": [(b"connection", b"close")]}
+        )
         await send({"type": "http.response.body", "body": b""})
 
     service = start(delay=None)
