@@ -9,7 +9,7 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -99,7 +99,7 @@ class Call:
     """Carry what every API handler needs: state, the caller's key, the body, the base URL."""
 
     emulator: Emulator
-    api_key: str
+    api_key: str = field(repr=False)
     body: dict[str, Any]
     base_url: str
 

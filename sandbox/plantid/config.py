@@ -74,7 +74,8 @@ def _default_keys() -> dict[str, ApiKeyConfig]:
 class EmulatorConfig:
     """Configure an emulator instance; `delay=None` keeps identifications pending."""
 
-    api_keys: dict[str, ApiKeyConfig] = field(default_factory=_default_keys)
+    # The keys are secrets, so the repr leaves them out.
+    api_keys: dict[str, ApiKeyConfig] = field(default_factory=_default_keys, repr=False)
     delay: float | None = 2.0
     public_url: str | None = None
     max_custom_id: int = assumptions.DEFAULT_MAX_CUSTOM_ID

@@ -9,7 +9,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
@@ -54,8 +54,8 @@ class NewIdentification:
     """Carry the validated request fields an identification is created from."""
 
     endpoint: str
-    api_key: str
-    images: Sequence[bytes]
+    api_key: str = field(repr=False, kw_only=True)
+    images: Sequence[bytes] = field(repr=False)
     media_types: Sequence[str]
     features: classify.Features
     custom_id: int | None

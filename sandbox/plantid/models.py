@@ -83,8 +83,8 @@ class StoredImage:
     """Hold one uploaded image as the emulator serves it back."""
 
     file_name: str
-    data: bytes
-    media_type: str
+    data: bytes = field(repr=False)
+    media_type: str = "image/jpeg"
 
 
 @dataclass
@@ -92,7 +92,8 @@ class Identification:
     """Hold one identification: the request echo, the computed result and its progress."""
 
     id: int
-    api_key: str
+    # Keys are secrets: keep them (and the bulky image bytes) out of reprs.
+    api_key: str = field(repr=False, kw_only=True)
     endpoint: str
     custom_id: int | None
     latitude: float | None
@@ -110,7 +111,7 @@ class Identification:
     fail_cause: str | None
     health: StoredHealth
     due: float | None
-    loop: asyncio.AbstractEventLoop | None = None
+    loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
     finished_datetime: float | None = None
     credits: int = 0
     extra: dict[str, Any] = field(default_factory=dict)

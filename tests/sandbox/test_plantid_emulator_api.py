@@ -190,7 +190,7 @@ async def test_first_valid_key_wins_in_order_header_basic_body(app: Starlette) -
     assert response.status_code == 200
 
 
-async def test_journal_keeps_requests_without_credentials(app: Starlette, leafy: Picture) -> None:
+async def test_journal_and_reprs_keep_credentials_out(app: Starlette, leafy: Picture) -> None:
     async with _client(app) as http:
         await http.post("/enqueue_identification", json={"images": [leafy()], "api_key": API_KEY})
         await http.get("/usage_info", headers={"Api-Key": API_KEY})
@@ -202,6 +202,8 @@ async def test_journal_keeps_requests_without_credentials(app: Starlette, leafy:
     assert enqueued[0].status == 200
     assert emulator.requests_to("usage_info")[0].headers["api-key"] == "***"
     assert API_KEY not in repr(emulator.journal)
+    assert API_KEY not in repr(emulator.identifications)
+    assert API_KEY not in repr(emulator.config)
 
 
 # --- Routing -------------------------------------------------------------------------------------
