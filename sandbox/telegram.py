@@ -910,6 +910,9 @@ class FakeTelegram:
                     result = handler(params)
         except ApiError as error:
             return _api_error_response(error)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # Telegram answers malformed parameters with 400, never with a server error.
+            return _api_error_response(bad_request(f"malformed {method} parameters: {exc!r}"))
         finally:
             self._waiters.notify_all()
         return JSONResponse({"ok": True, "result": result})

@@ -611,3 +611,16 @@ async def test_privacy_mode_hides_plain_group_chatter() -> None:
     assert fake.pending_updates() == 2
     assert fake.messages(group)[0].text == "just chatting"
     await fake.aclose()
+
+
+async def test_malformed_parameters_are_a_bad_request(
+    fake: FakeTelegram, alice_chat: FakeChat
+) -> None:
+    transport = httpx.ASGITransport(app=fake.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.post(
+            f"/bot{fake.token}/sendMessage",
+            json={"chat_id": alice_chat.id, "text": "x", "reply_parameters": {"quote": "x"}},
+        )
+    assert response.status_code == 400
+    assert response.json()["description"].startswith("Bad Request: malformed sendMessage")
