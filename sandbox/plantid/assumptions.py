@@ -37,8 +37,10 @@ MAX_IMAGES: Final = 10
 # so that typos in a client show up in tests; the real behaviour is undocumented.
 REJECT_UNKNOWN_DETAILS: Final = True
 # §13.13 / §7.7: /multiple answers in request order (ids first, then custom_ids), skipping
-# unknown ids and duplicates.
-MULTIPLE_SKIPS_UNKNOWN: Final = True
+# unknown ids and duplicates; it accepts the same view parameters as the other getters.
+# Checks run in this order: JSON body, authentication, parameter validation, credit limits.
+# Identifications are private to the API key that created them (others get 404).
+# Basic auth accepts any user name; the password is the key.
 
 # --- Modifiers -------------------------------------------------------------------------------
 
@@ -50,9 +52,8 @@ ALL_MODIFIERS: Final = (
     *HEALTH_MODIFIERS,
     "disease_similar_images",
 )
-# §4: crops_fast is the default; the response echoes only what the request sent, and the
-# default is added when the request names no crops value (samples always show one).
-DEFAULT_CROPS: Final = "crops_fast"
+# §4: `modifiers` in the response echoes the valid modifiers the request sent (duplicates
+# dropped); the default crops_fast is not added, as in the /health_assessment sample.
 # §13.3: on /health_assessment the official example sends similar_images while the sample
 # response shows disease_similar_images; the emulator maps the former to the latter there.
 HEALTH_ENDPOINT_MAPS_SIMILAR_IMAGES: Final = True
@@ -66,8 +67,8 @@ IS_HEALTHY_THRESHOLD: Final = 0.5
 # §13.21: the suggestion count is undocumented (3 and 12 observed); the emulator returns 3-10.
 MIN_SUGGESTIONS: Final = 3
 MAX_SUGGESTIONS: Final = 10
-# §13.8: a failed identification is HTTP 200 with fail_cause set and an empty suggestion list.
-FAILED_SUGGESTIONS_EMPTY_LIST: Final = True
+# §13.8: a failed identification (only via ScriptedOutcome.fail_cause) is HTTP 200 with
+# fail_cause set, an empty suggestion list and no health_assessment.
 # §7.3: samples carry two similar images per suggestion / disease.
 SIMILAR_IMAGES_PER_ITEM: Final = 2
 SIMILAR_IMAGE_SIZE: Final = (480, 360)
@@ -111,9 +112,8 @@ CALLBACK_TIMEOUT_SECONDS: Final = 10.0
 # --- Languages ---------------------------------------------------------------------------------
 
 DEFAULT_LANGUAGE: Final = "en"
-# §6.3: the final wiki revision's list of health languages; others fall back to English.
-HEALTH_LANGUAGES: Final = (
-    "en", "de", "cs", "es", "fr", "it", "nl", "pl", "sv", "zh", "da", "tr", "hi", "ar", "pt", "ko",
-)  # fmt: skip
+# §5.2 / §6.3: any language code is accepted; a language the catalogue lacks for a plant or
+# disease falls back to English (plants: common names in en de es fr ru cs, mostly also it pl
+# nl uk, some pt; diseases: local names in en de cs). Descriptions exist in English only.
 # §13.5: on /identify and the getters disease details use `language(s)` when sent, otherwise
 # `plant_language(s)`.

@@ -11,6 +11,8 @@ import pytest
 from starlette.applications import Starlette
 
 from sandbox.plantid import ApiKeyConfig, ScriptedOutcome, emulator_of
+from sandbox.plantid.catalogue import TAXA
+from sandbox.plantid.diseases import CONDITIONS
 from tests.sandbox.conftest import API_BASE, API_KEY, Picture
 
 IDENTIFICATION_KEYS = [
@@ -543,3 +545,22 @@ async def test_public_url_is_the_base_of_image_links(
     assert body["suggestions"][0]["similar_images"][0]["url"].startswith(
         "https://plants.example/media/similar/"
     )
+
+
+def test_catalogue_covers_thirty_species_in_six_languages() -> None:
+    species = [taxon for taxon in TAXA if taxon.rank == "species"]
+
+    assert len(species) >= 30
+    assert any(taxon.rank == "genus" for taxon in TAXA)
+    for taxon in TAXA:
+        assert {"en", "de", "es", "fr", "ru", "cs"} <= set(taxon.common_names), taxon.name
+        assert taxon.taxonomy[-1] == taxon.name.split()[0], taxon.name
+        assert taxon.authority.startswith(taxon.name), taxon.name
+
+
+def test_disease_catalogue_spans_several_root_classes() -> None:
+    roots = {condition.root for condition in CONDITIONS}
+
+    assert len([c for c in CONDITIONS if not c.redundant]) >= 12
+    assert len(roots) >= 6
+    assert all(condition.prevention for condition in CONDITIONS)
