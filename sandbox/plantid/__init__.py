@@ -13,8 +13,10 @@ Public API:
   `journal` (list of `JournalEntry`: endpoint, method, path, headers with credentials
   replaced by `***`, json body or None, status), `requests_to(endpoint_name)`,
   `inject_fault(endpoint_name, kind, count=1, *, status=503, seconds=1.0)` with kind
-  `"error"` (answer `status`), `"slow"` (answer after `seconds`) or `"drop"` (close the
-  connection without an answer; in-process raise `httpx.RemoteProtocolError`); `"*"` matches
+  `"error"` (answer `status`), `"slow"` (answer after `seconds`), `"drop"` (close the
+  connection without an answer; in-process raise `httpx.RemoteProtocolError`), or, after
+  processing the request, `"lose_answer"` (then drop) and `"slow_answer"` (then wait
+  `seconds`); `"*"` matches
   every endpoint; `reset()`; `complete(identification_id)`; `complete_all()`;
   `script_next(ScriptedOutcome(...), ...)`; `identifications` (dict by id); `callbacks`
   (list of `CallbackDelivery`); `usage_info(api_key)`; `aclose()` (closes the callback client).

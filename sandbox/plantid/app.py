@@ -22,7 +22,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from sandbox.plantid import assumptions, classify
 from sandbox.plantid.config import EmulatorConfig
-from sandbox.plantid.emulator import Emulator, NewIdentification
+from sandbox.plantid.emulator import Emulator, Fault, NewIdentification
 from sandbox.plantid.media import render_jpeg
 from sandbox.plantid.models import Identification, JournalEntry
 from sandbox.plantid.views import DISEASE_DETAILS, PLANT_DETAILS, View
@@ -618,7 +618,25 @@ class EmulatorApp(Starlette):
             return
         if fault is not None and fault.kind == "slow":
             await asyncio.sleep(fault.seconds)
+        if fault is not None and fault.kind in ("lose_answer", "slow_answer"):
+            await self._answer_late(scope, replay, fault, send)
+            return
         await super().__call__(scope, replay, capture)
+
+    async def _answer_late(self, scope: Scope, receive: Receive, fault: Fault, send: Send) -> None:
+        """Process the request, then drop the connection or hold the answer back."""
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        await super().__call__(scope, receive, hold)
+        if fault.kind == "lose_answer":
+            await _drop_connection(send)
+            return
+        await asyncio.sleep(fault.seconds)
+        for message in held:
+            await send(message)
 
 
 def create_app(config: EmulatorConfig | None = None) -> Starlette:

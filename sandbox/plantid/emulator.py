@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import httpx
 
@@ -33,7 +33,9 @@ from sandbox.plantid.views import View, render_identification
 
 logger = logging.getLogger(__name__)
 
-FaultKind = Literal["error", "slow", "drop"]
+# "lose_answer" and "slow_answer" process the request first: the service has done (and charged
+# for) the work, but the client sees a dropped connection or waits, as after a network fault.
+FaultKind = Literal["error", "slow", "drop", "lose_answer", "slow_answer"]
 ANY_ENDPOINT = "*"
 _SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
@@ -122,7 +124,7 @@ class Emulator:
         seconds: float = 1.0,
     ) -> None:
         """Make the next `count` requests to `endpoint_name` ("*" for any) misbehave."""
-        if kind not in ("error", "slow", "drop"):
+        if kind not in get_args(FaultKind):
             raise ValueError(f"unknown fault kind {kind!r}")
         with self._lock:
             self._faults.append(Fault(endpoint_name, kind, count, status, seconds))
