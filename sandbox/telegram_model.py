@@ -97,6 +97,11 @@ class ChatMessage:
     photo: bool
     thread_id: int | None
 
+    @property
+    def visible_text(self) -> str:
+        """Return the text or caption a person reads, "" if there is none."""
+        return self.text or ""
+
 
 @dataclass(frozen=True)
 class CallbackAnswer:
