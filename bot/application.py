@@ -118,7 +118,7 @@ def build_application(
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
-        .context_types(ContextTypes(context=Context, bot_data=BotData))
+        .context_types(ContextTypes(bot_data=BotData))
         .request(HTTPXRequest(connection_pool_size=16, httpx_kwargs=httpx_kwargs))
         .get_updates_request(HTTPXRequest(httpx_kwargs=httpx_kwargs))
         .rate_limiter(AIORateLimiter(max_retries=3))
