@@ -42,5 +42,6 @@ def serve_on_loopback(app: Any, host: str = "127.0.0.1", port: int = 0) -> Itera
     try:
         yield f"http://{host}:{bound_port}"
     finally:
-        server.should_exit = True
+        # Tests leave deliberately hung requests behind; don't wait for them to finish.
+        server.should_exit = server.force_exit = True
         thread.join(timeout=10)
