@@ -28,7 +28,7 @@ async def identified(
 ) -> ChatMessage:
     plantid.script_next(OUTCOME)
     telegram.send_photo(user, chat, leaf_photo(7))
-    await telegram.wait_for(lambda: bool(plantid.requests_to("enqueue_identification")))
+    await telegram.wait_for(lambda: len(plantid.identifications) == 1)
     plantid.complete_all()
     await telegram.wait_for(lambda: any(m.buttons for m in telegram.bot_messages(chat)))
     return result_of(telegram, chat)

@@ -30,7 +30,8 @@ def result_message(telegram: FakeTelegram, chat: FakeChat) -> ChatMessage | None
 
 
 async def wait_for_enqueues(telegram: FakeTelegram, plantid: Emulator, count: int = 1) -> None:
-    await telegram.wait_for(lambda: len(plantid.requests_to("enqueue_identification")) >= count)
+    # The journal records a request before it is processed; wait for the identification.
+    await telegram.wait_for(lambda: len(plantid.identifications) >= count)
 
 
 async def test_photo_gets_a_status_that_becomes_the_result_with_buttons(

@@ -34,7 +34,7 @@ async def test_restart_while_pending_delivers_once(
     chat = telegram.private_chat(alice)
     async with run_bot():
         telegram.send_photo(alice, chat, leaf_photo(11))
-        await telegram.wait_for(lambda: enqueues(plantid) == 1)
+        await telegram.wait_for(lambda: len(plantid.identifications) == 1)
     plantid.complete_all()
     async with run_bot():
         await telegram.wait_for(lambda: len(results(telegram, chat)) == 1)
@@ -53,7 +53,7 @@ async def test_restart_before_the_photo_was_downloaded(
         await telegram.wait_for(lambda: bool(telegram.calls_to("getFile")))
     assert enqueues(plantid) == 0
     async with run_bot():
-        await telegram.wait_for(lambda: enqueues(plantid) == 1)
+        await telegram.wait_for(lambda: len(plantid.identifications) == 1)
         plantid.complete_all()
         await telegram.wait_for(lambda: len(results(telegram, chat)) == 1)
     assert enqueues(plantid) == 1
@@ -67,7 +67,7 @@ async def test_restart_after_the_result_arrived_but_before_it_was_shown(
     chat = telegram.private_chat(alice)
     async with run_bot():
         telegram.send_photo(alice, chat, leaf_photo(13))
-        await telegram.wait_for(lambda: enqueues(plantid) == 1)
+        await telegram.wait_for(lambda: len(plantid.identifications) == 1)
         telegram.fail_next("editMessageText", kind="slow", seconds=60)
         plantid.complete_all()
         await telegram.wait_for(lambda: bool(telegram.calls_to("editMessageText")))
@@ -85,7 +85,7 @@ async def test_restart_after_an_edit_that_landed_changes_nothing(
     chat = telegram.private_chat(alice)
     async with run_bot():
         telegram.send_photo(alice, chat, leaf_photo(14))
-        await telegram.wait_for(lambda: enqueues(plantid) == 1)
+        await telegram.wait_for(lambda: len(plantid.identifications) == 1)
         plantid.complete_all()
         await telegram.wait_for(lambda: len(results(telegram, chat)) == 1)
     edits_before = len(telegram.calls_to("editMessageText"))
@@ -163,7 +163,7 @@ async def test_plantid_timeouts_are_survived(
     with serve_on_loopback(plantid_app) as base_url:
         async with run_bot(plantid_url=f"{base_url}/v2", plant_id_timeout=0.2):
             telegram.send_photo(alice, chat, leaf_photo(18))
-            await telegram.wait_for(lambda: enqueues(plantid) == 1)
+            await telegram.wait_for(lambda: len(plantid.identifications) == 1)
             plantid.inject_fault("get_identification_result_multiple", "slow", count=2, seconds=1)
             plantid.complete_all()
             await telegram.wait_for(lambda: len(results(telegram, chat)) == 1)

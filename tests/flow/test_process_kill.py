@@ -1,0 +1,131 @@
+"""`python -m bot` as its own process on loopback, SIGKILLed mid-flight, then restarted."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.plantid import Emulator
+from sandbox.server import serve_on_loopback
+from sandbox.telegram import FakeTelegram
+from tests.flow.conftest import API_KEY
+from tests.flow.images import leaf_photo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def loopback_urls(telegram: FakeTelegram, plantid_app: Any) -> Iterator[tuple[str, str]]:
+    with (
+        serve_on_loopback(telegram.app) as telegram_url,
+        serve_on_loopback(plantid_app) as plantid_url,
+    ):
+        yield telegram_url, plantid_url
+
+
+@pytest.fixture
+def start_bot(
+    telegram: FakeTelegram, loopback_urls: tuple[str, str], tmp_path: Path
+) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+    telegram_url, plantid_url = loopback_urls
+    started: list[subprocess.Popen[bytes]] = []
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TELEGRAM_", "PLANT_ID_", "DATABASE_"))
+    }
+    env.update(
+        PYTHONPATH=str(ROOT),
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        TELEGRAM_API_URL=telegram_url,
+        PLANT_ID_API_KEY=API_KEY,
+        PLANT_ID_API_URL=f"{plantid_url}/v2",
+        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+        POLL_INTERVAL_MIN="0.05",
+        POLL_INTERVAL_MAX="0.2",
+        LOG_LEVEL="INFO",
+    )
+
+    def start() -> subprocess.Popen[bytes]:
+        log = (tmp_path / f"bot-{len(started)}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdout=log, stderr=log
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+
+
+def getupdates_calls(telegram: FakeTelegram) -> int:
+    return len(telegram.calls_to("getUpdates"))
+
+
+async def wait_until_polling(telegram: FakeTelegram, process: subprocess.Popen[bytes]) -> None:
+    before = getupdates_calls(telegram)
+    await telegram.wait_for(
+        lambda: getupdates_calls(telegram) > before or process.poll() is not None, timeout=60
+    )
+    assert process.poll() is None, "the bot exited instead of polling"
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("kill_point", ["downloading", "pending", "delivering"])
+async def test_sigkill_at_any_point_loses_nothing_and_duplicates_nothing(
+    telegram: FakeTelegram,
+    plantid: Emulator,
+    start_bot: Callable[[], subprocess.Popen[bytes]],
+    tmp_path: Path,
+    kill_point: str,
+) -> None:
+    alice = telegram.user("Alice")
+    chat = telegram.private_chat(alice)
+    first = start_bot()
+    await wait_until_polling(telegram, first)
+    if kill_point == "downloading":
+        telegram.fail_next("getFile", kind="slow", seconds=60)
+    telegram.send_photo(alice, chat, leaf_photo(31))
+    await telegram.wait_for(lambda: bool(telegram.bot_messages(chat)), timeout=30)
+    if kill_point == "downloading":
+        await telegram.wait_for(lambda: bool(telegram.calls_to("getFile")), timeout=30)
+    else:
+        await telegram.wait_for(lambda: len(plantid.identifications) == 1, timeout=30)
+    if kill_point == "delivering":
+        telegram.fail_next("editMessageText", kind="slow", seconds=60)
+        plantid.complete_all()
+        await telegram.wait_for(lambda: bool(telegram.calls_to("editMessageText")), timeout=30)
+    kill(first)
+
+    second = start_bot()
+    await telegram.wait_for(lambda: len(plantid.identifications) == 1, timeout=60)
+    plantid.complete_all()
+    await telegram.wait_for(
+        lambda: any(message.buttons for message in telegram.bot_messages(chat)), timeout=60
+    )
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(timeout=30) == 0, (tmp_path / "bot-1.log").read_text()
+
+    assert len(plantid.requests_to("enqueue_identification")) == 1
+    assert len(plantid.identifications) == 1
+    (result,) = telegram.bot_messages(chat)
+    assert result.buttons
+    assert "Is one of these right?" in result.visible_text
+    logs = (tmp_path / "bot-0.log").read_text() + (tmp_path / "bot-1.log").read_text()
+    assert telegram.token not in logs
+    assert telegram.token.split(":", 1)[1] not in logs
+    assert API_KEY not in logs
