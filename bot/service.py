@@ -46,6 +46,7 @@ PLANT_DETAILS = ("common_names", "url", "wiki_description", "name_authority", "t
 POLL_CHUNK = 50
 DUE_BATCH = 200
 SUBMIT_CONCURRENCY = 4
+CONFIRM_TIMEOUT = 8.0
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,6 @@ class IdentificationService:
                 "message %s in chat %s is already recorded", request.message_id, request.chat_id
             )
             return
-        self.work_available.set()
         try:
             await self._bot.send_chat_action(request.chat_id, ChatAction.TYPING)
             status = await self._bot.send_message(
@@ -166,8 +166,10 @@ class IdentificationService:
         except (Forbidden, NetworkError) as error:
             # The request is stored either way; the result will be sent as a new reply.
             logger.warning("status message for identification %s not sent: %s", record.id, error)
-            return
-        await self._repository.set_status_message(record.id, status.message_id)
+        else:
+            await self._repository.set_status_message(record.id, status.message_id)
+        # Woken only now, so the worker edits the status message rather than racing it.
+        self.work_available.set()
 
     async def press_confirm(
         self, press: ConfirmPress, *, user_id: int, language_code: str | None
@@ -188,10 +190,15 @@ class IdentificationService:
             chosen = suggestions[press.index]
             undo = record.confirmed_suggestion_id == chosen.id
             try:
-                if undo:
-                    await self._plantid.unconfirm_suggestion(chosen.id)
-                else:
-                    await self._plantid.confirm_suggestion(chosen.id)
+                # Telegram expects a button press to be answered within seconds.
+                async with asyncio.timeout(CONFIRM_TIMEOUT):
+                    if undo:
+                        await self._plantid.unconfirm_suggestion(chosen.id)
+                    else:
+                        await self._plantid.confirm_suggestion(chosen.id)
+            except TimeoutError:
+                logger.warning("confirming suggestion %s timed out", chosen.id)
+                return ButtonAnswer(self._translate(answer_language, "confirm_unavailable"))
             except NotFound:
                 return ButtonAnswer(self._translate(answer_language, "confirm_stale"))
             except PlantIdError as error:
@@ -221,7 +228,8 @@ class IdentificationService:
             await self._repository.mark_failed(
                 record.id, reason=FailureReason.TIMED_OUT.value, now=now
             )
-        live = [record for record in due if record not in expired]
+        expired_ids = {record.id for record in expired}
+        live = [record for record in due if record.id not in expired_ids]
         pending = [record for record in live if record.state == IdentificationState.PENDING]
         others = [record for record in live if record.state != IdentificationState.PENDING]
         await asyncio.gather(
@@ -482,6 +490,9 @@ class IdentificationService:
     ) -> int | None:
         """Edit the status message into `text`, or reply anew if it is gone; return its id."""
         no_preview = LinkPreviewOptions(is_disabled=True)
+        if record.status_message_id is None:
+            # The status message may have been stored since this record was read.
+            record = await self._repository.get(record.id) or record
         try:
             if record.status_message_id is not None:
                 try:
