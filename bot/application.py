@@ -7,13 +7,14 @@ from typing import Any
 
 import httpx
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.context import BotData, Context
-from bot.i18n import Translator
+from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.logs import configure_logging
-from bot.rendering import ResultOptions
+from bot.rendering import ResultOptions, command_menu
 from bot.service import FlowSettings, IdentificationService
 from bot.settings import Settings, load_settings
 from bot.worker import Worker
@@ -83,6 +84,7 @@ class Resources:
             settings=flow_settings(settings),
         )
         application.bot_data.service = service
+        await publish_command_menus(application, service.translate)
         self._worker = Worker(service)
         self._worker.start()
         logger.info("Plantbot is up as @%s", application.bot.username)
@@ -102,6 +104,19 @@ class Resources:
         if self._database is not None:
             await self._database.close()
             self._database = None
+
+
+async def publish_command_menus(application: PlantbotApplication, translate: Translator) -> None:
+    """Show /start and /help in each person's language in Telegram's command menu."""
+    try:
+        await application.bot.set_my_commands(command_menu(DEFAULT_LANGUAGE, translate))
+        for language in sorted(translate.languages - {DEFAULT_LANGUAGE}):
+            await application.bot.set_my_commands(
+                command_menu(language, translate), language_code=language
+            )
+    except TelegramError as error:
+        # A missing menu is cosmetic; the bot must still start.
+        logger.warning("command menu not published: %s", error)
 
 
 def build_application(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import confirm_data
 from bot.i18n import Translator
@@ -199,6 +199,14 @@ def confirm_keyboard(
         )
         rows.append([button])
     return InlineKeyboardMarkup(rows)
+
+
+def command_menu(language: str, translate: Translator) -> list[BotCommand]:
+    """Return the bot's command menu in `language`."""
+    return [
+        BotCommand("start", translate(language, "command_start")),
+        BotCommand("help", translate(language, "command_help")),
+    ]
 
 
 def render_failure(reason: FailureReason, language: str, translate: Translator) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 from sandbox.plantid import Emulator, ScriptedOutcome
 from sandbox.telegram import ChatMessage, FakeChat, FakeTelegram
@@ -176,6 +177,13 @@ async def test_start_and_help_explain_what_to_do(telegram: FakeTelegram, run_bot
         telegram.send_text(olga, chat, "что это?")
         await telegram.wait_for(lambda: len(bot_messages(telegram, chat)) == 3)
     start, help_text, hint = (message.visible_text for message in bot_messages(telegram, chat))
+    menus = {
+        call.params.get("language_code"): json.loads(call.params["commands"])
+        for call in telegram.calls_to("setMyCommands")
+    }
+    assert set(menus) >= {None, "de", "ru"}
+    assert [command["command"] for command in menus["ru"]] == ["start", "help"]
+    assert menus["ru"][1]["description"] == "Как это работает"
     assert start.startswith("🌿 Привет, Olga!")
     assert "Пришли мне фото растения" in start
     assert "Как это работает" in help_text
