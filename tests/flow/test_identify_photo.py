@@ -7,6 +7,7 @@ import json
 
 from sandbox.plantid import Emulator, ScriptedOutcome
 from sandbox.telegram import ChatMessage, FakeChat, FakeTelegram
+from tests.flow.chat import results
 from tests.flow.conftest import RunBot
 from tests.flow.images import leaf_photo, solid_photo
 
@@ -23,11 +24,6 @@ DANDELION_FIRST = ScriptedOutcome(
 
 def bot_messages(telegram: FakeTelegram, chat: FakeChat) -> list[ChatMessage]:
     return telegram.bot_messages(chat)
-
-
-def result_message(telegram: FakeTelegram, chat: FakeChat) -> ChatMessage | None:
-    with_buttons = [message for message in telegram.bot_messages(chat) if message.buttons]
-    return with_buttons[-1] if with_buttons else None
 
 
 async def wait_for_enqueues(telegram: FakeTelegram, plantid: Emulator, count: int = 1) -> None:
@@ -57,7 +53,7 @@ async def test_photo_gets_a_status_that_becomes_the_result_with_buttons(
         assert image.startswith(b"\xff\xd8")  # the photo, re-encoded as JPEG
 
         plantid.complete_all()
-        await telegram.wait_for(lambda: result_message(telegram, chat) is not None)
+        await telegram.wait_for(lambda: bool(results(telegram, chat)))
 
     messages = bot_messages(telegram, chat)
     assert len(messages) == 1, "the status message is edited, not followed by another"
@@ -92,9 +88,8 @@ async def test_german_speaker_gets_german_messages_and_plant_names(
         assert bot_messages(telegram, chat)[0].visible_text == "🔎 Ich sehe mir deine Pflanze an…"
         await wait_for_enqueues(telegram, plantid)
         plantid.complete_all()
-        await telegram.wait_for(lambda: result_message(telegram, chat) is not None)
-    result = result_message(telegram, chat)
-    assert result is not None
+        await telegram.wait_for(lambda: bool(results(telegram, chat)))
+    result = results(telegram, chat)[-1]
     assert result.visible_text.startswith("🌿 Das sieht aus wie:")
     assert "Gewöhnlicher Löwenzahn (Taraxacum officinale), 86%" in result.visible_text
     assert result.buttons[0][0].text == "✅ Gewöhnlicher Löwenzahn"
@@ -114,7 +109,7 @@ async def test_unsupported_language_falls_back_to_english(
         assert bot_messages(telegram, chat)[0].visible_text == "🔎 Looking at your plant…"
         await wait_for_enqueues(telegram, plantid)
         plantid.complete_all()
-        await telegram.wait_for(lambda: result_message(telegram, chat) is not None)
+        await telegram.wait_for(lambda: bool(results(telegram, chat)))
     details = plantid.requests_to("get_identification_result")[-1]
     assert details.json is not None
     assert details.json["plant_language"] == "en"
@@ -157,9 +152,8 @@ async def test_an_unsure_result_says_so_and_keeps_the_others_visible(
         telegram.send_photo(alice, chat, leaf_photo(4))
         await wait_for_enqueues(telegram, plantid)
         plantid.complete_all()
-        await telegram.wait_for(lambda: result_message(telegram, chat) is not None)
-    result = result_message(telegram, chat)
-    assert result is not None
+        await telegram.wait_for(lambda: bool(results(telegram, chat)))
+    result = results(telegram, chat)[-1]
     assert result.visible_text.startswith("🤔 I'm not sure.")
     for name in ("Mentha spicata", "Salvia rosmarinus", "Ocimum basilicum"):
         assert name in result.visible_text

@@ -9,18 +9,10 @@ import pytest
 
 from sandbox.plantid import Emulator
 from sandbox.server import serve_on_loopback
-from sandbox.telegram import ChatMessage, FakeChat, FakeTelegram
+from sandbox.telegram import FakeTelegram
+from tests.flow.chat import bot_texts, results
 from tests.flow.conftest import API_KEY, RunBot
 from tests.flow.images import leaf_photo
-
-
-def results(telegram: FakeTelegram, chat: FakeChat) -> list[ChatMessage]:
-    return [message for message in telegram.bot_messages(chat) if message.buttons]
-
-
-def last_bot_text(telegram: FakeTelegram, chat: FakeChat) -> str:
-    messages = telegram.bot_messages(chat)
-    return messages[-1].visible_text if messages else ""
 
 
 def enqueues(plantid: Emulator) -> int:
@@ -181,8 +173,8 @@ async def test_out_of_credits_is_told_plainly_and_logged_for_the_operator(
     with caplog.at_level(logging.ERROR, logger="bot.service"):
         async with run_bot():
             telegram.send_photo(alice, chat, leaf_photo(19))
-            await telegram.wait_for(lambda: "credits" in last_bot_text(telegram, chat))
-    assert last_bot_text(telegram, chat).startswith("😔 I've used up my Plant.id credits")
+            await telegram.wait_for(lambda: "credits" in (bot_texts(telegram, chat) or [""])[-1])
+    assert (bot_texts(telegram, chat) or [""])[-1].startswith("😔 I've used up my Plant.id credits")
     assert len(telegram.bot_messages(chat)) == 1
     errors = [record for record in caplog.records if "credits" in record.getMessage()]
     assert len(errors) == 1

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from sandbox.plantid import Emulator
-from sandbox.telegram import ChatMessage, FakeChat, FakeTelegram
+from sandbox.telegram import FakeTelegram
+from tests.flow.chat import bot_texts, results
 from tests.flow.conftest import RunBot
 from tests.flow.images import leaf_photo
-
-
-def results(telegram: FakeTelegram, chat: FakeChat) -> list[ChatMessage]:
-    return [message for message in telegram.bot_messages(chat) if message.buttons]
-
-
-def bot_texts(telegram: FakeTelegram, chat: FakeChat) -> list[str]:
-    return [message.visible_text for message in telegram.bot_messages(chat)]
 
 
 async def test_a_429_on_the_edit_is_retried_and_the_result_shown_once(
