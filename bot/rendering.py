@@ -16,6 +16,8 @@ from plantid import Identification, Suggestion
 # Telegram counts the limit after entity parsing; staying under it on the raw HTML is safe.
 MESSAGE_LIMIT = 4096
 DESCRIPTION_LIMIT = 600
+# Bounded so that even `SUGGESTIONS_SHOWN=8` with a description stays under MESSAGE_LIMIT.
+NAME_LIMIT = 120
 BUTTON_NAME_LIMIT = 40
 
 
@@ -112,8 +114,8 @@ def _suggestion_block(
             language,
             "suggestion_line",
             index=index,
-            name=escape(name),
-            scientific_name=escape(scientific_name(suggestion)),
+            name=escape(_shorten(name, NAME_LIMIT)),
+            scientific_name=escape(_shorten(scientific_name(suggestion), NAME_LIMIT)),
             probability=probability,
         )
     else:
@@ -121,7 +123,7 @@ def _suggestion_block(
             language,
             "suggestion_line_scientific",
             index=index,
-            scientific_name=escape(scientific_name(suggestion)),
+            scientific_name=escape(_shorten(scientific_name(suggestion), NAME_LIMIT)),
             probability=probability,
         )
     url = suggestion.plant_details.url_for(language) if suggestion.plant_details else None
