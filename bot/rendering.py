@@ -36,9 +36,9 @@ class FailureReason(StrEnum):
 class ResultOptions:
     """How many suggestions to show and where the confidence thresholds lie."""
 
-    shown: int = 3
-    low_confidence_threshold: float = 0.3
-    not_plant_threshold: float = 0.5
+    shown: int
+    low_confidence_threshold: float
+    not_plant_threshold: float
 
 
 @dataclass(frozen=True)

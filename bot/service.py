@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
@@ -51,16 +51,16 @@ CONFIRM_TIMEOUT = 8.0
 
 @dataclass(frozen=True)
 class FlowSettings:
-    """The knobs of the identification flow (taken from `Settings` at the composition root)."""
+    """The knobs of the identification flow; `Settings` holds their defaults."""
 
-    result: ResultOptions = field(default_factory=ResultOptions)
-    custom_id_offset: int = 0
-    poll_interval_min: float = 2.0
-    poll_interval_max: float = 30.0
-    max_age: float = 900.0
-    slow_notice_after: float = 60.0
-    max_photo_bytes: int = 20 * 1024 * 1024
-    max_image_side: int = 1500
+    result: ResultOptions
+    custom_id_offset: int
+    poll_interval_min: float
+    poll_interval_max: float
+    max_age: float
+    slow_notice_after: float
+    max_photo_bytes: int
+    max_image_side: int
 
 
 @dataclass(frozen=True)
@@ -527,9 +527,9 @@ class IdentificationService:
         except Forbidden as error:
             logger.info("chat %s can't be written to: %s", record.chat_id, error)
             return None
+        except BadRequest:
+            raise
         except (NetworkError, RetryAfter) as error:
-            if isinstance(error, BadRequest):
-                raise
             raise TemporaryFailure(f"Telegram failed: {error}") from error
 
 

@@ -133,7 +133,7 @@ def test_confirmed_suggestion_is_marked(translate: Translator) -> None:
 
 
 def test_only_the_configured_number_of_suggestions_is_shown(translate: Translator) -> None:
-    options = ResultOptions(shown=1)
+    options = ResultOptions(shown=1, low_confidence_threshold=0.3, not_plant_threshold=0.5)
     message = render_result(
         identification(CHICORY, DANDELION), "en", translate, options, identification_id=5
     )
