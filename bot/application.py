@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 from telegram.request import HTTPXRequest
 
+from bot.chat import TelegramChat
 from bot.context import BotData, Context
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.logs import configure_logging
@@ -41,7 +42,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
         custom_id_offset=settings.custom_id_offset,
         poll_interval_min=settings.poll_interval_min,
         poll_interval_max=settings.poll_interval_max,
-        max_age=settings.identification_max_age,
+        identification_max_age=settings.identification_max_age,
         slow_notice_after=settings.unavailable_notice_after,
         max_photo_bytes=settings.max_photo_bytes,
         max_image_side=settings.max_image_side,
@@ -79,7 +80,7 @@ class Resources:
         service = IdentificationService(
             repository=SqliteIdentificationRepository(self._database),
             plantid=plantid,
-            bot=application.bot,
+            chat=TelegramChat(application.bot),
             translate=Translator.from_package(),
             settings=flow_settings(settings),
         )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import confirm_data
 from bot.i18n import Translator
+from bot.model import FailureReason
 from plantid import Identification, Suggestion
 
 # Telegram counts the limit after entity parsing; staying under it on the raw HTML is safe.
@@ -19,17 +19,6 @@ DESCRIPTION_LIMIT = 600
 # Bounded so that even `SUGGESTIONS_SHOWN=8` with a description stays under MESSAGE_LIMIT.
 NAME_LIMIT = 120
 BUTTON_NAME_LIMIT = 40
-
-
-class FailureReason(StrEnum):
-    """Why an identification ended without a result; each has a localized message."""
-
-    OUT_OF_CREDITS = "out_of_credits"
-    TOO_BIG = "too_big"
-    UNREADABLE = "unreadable"
-    TIMED_OUT = "timed_out"
-    REJECTED = "rejected"
-    SERVICE = "service"
 
 
 @dataclass(frozen=True)
@@ -46,6 +35,15 @@ class RenderedMessage:
     """Text in Telegram HTML plus an optional inline keyboard."""
 
     text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True)
+class ButtonAnswer:
+    """How to answer a button press, and the keyboard to redraw (if it changed)."""
+
+    text: str
+    show_alert: bool = False
     keyboard: InlineKeyboardMarkup | None = None
 
 

@@ -5,18 +5,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
-
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
-from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from typing import Protocol
 
 from bot.callbacks import ConfirmPress
 from bot.i18n import Translator
-from bot.rendering import (
+from bot.model import (
+    ChatError,
+    ChatUnwritable,
     FailureReason,
+    IdentificationRequest,
+    IdentificationState,
+    PhotoRef,
+    PhotoUnavailable,
+    ReplyTo,
+    TryLater,
+)
+from bot.rendering import (
+    ButtonAnswer,
+    RenderedMessage,
     ResultOptions,
     confirm_keyboard,
     display_name,
@@ -36,7 +46,7 @@ from plantid import (
     PlantIdUnavailable,
 )
 from plantid.images import ImageError, prepare_image_async
-from storage.models import IdentificationRecord, IdentificationState, NewIdentification, PhotoRef
+from storage.models import IdentificationRecord
 from storage.repositories import IdentificationRepository
 
 logger = logging.getLogger(__name__)
@@ -49,53 +59,57 @@ SUBMIT_CONCURRENCY = 4
 CONFIRM_TIMEOUT = 8.0
 
 
+class Chat(Protocol):
+    """What the flow needs from a chat service; `bot.chat.TelegramChat` is the real one.
+
+    Every method raises a `bot.model.ChatError` subclass when the chat refuses.
+    """
+
+    async def send_status(self, place: ReplyTo, text: str) -> int: ...
+
+    async def edit_text(self, place: ReplyTo, message_id: int, text: str) -> None: ...
+
+    async def show(
+        self, place: ReplyTo, status_message_id: int | None, message: RenderedMessage
+    ) -> int: ...
+
+    async def download(self, photo: PhotoRef, *, max_bytes: int) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class FlowSettings:
-    """The knobs of the identification flow; `Settings` holds their defaults."""
+    """The knobs of the identification flow, named as in `Settings`, which holds the defaults."""
 
     result: ResultOptions
     custom_id_offset: int
     poll_interval_min: float
     poll_interval_max: float
-    max_age: float
+    identification_max_age: float
     slow_notice_after: float
     max_photo_bytes: int
     max_image_side: int
 
 
-@dataclass(frozen=True)
-class PhotoRequest:
-    """What a handler read from an update: who asked, where, and which photos."""
+class _KeyedLocks:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
 
-    chat_id: int
-    user_id: int
-    message_id: int
-    language_code: str | None
-    photos: tuple[PhotoRef, ...]
-    message_thread_id: int | None = None
-    latitude: float | None = None
-    longitude: float | None = None
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
-
-@dataclass(frozen=True)
-class ButtonAnswer:
-    """How to answer a button press, and the keyboard to redraw (if it changed)."""
-
-    text: str
-    show_alert: bool = False
-    keyboard: InlineKeyboardMarkup | None = None
-
-
-class PhotoProblem(Exception):
-    """A photo can't be used; the identification fails with `reason`."""
-
-    def __init__(self, reason: FailureReason) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-
-
-class TemporaryFailure(Exception):
-    """Telegram or Plant.id failed in a way that a later attempt may not."""
+    @asynccontextmanager
+    async def hold(self, key: int) -> AsyncIterator[None]:
+        """Hold the lock of `key` for the duration of the block."""
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 class IdentificationService:
@@ -106,19 +120,19 @@ class IdentificationService:
         *,
         repository: IdentificationRepository,
         plantid: PlantIdClient,
-        bot: Bot,
+        chat: Chat,
         translate: Translator,
         settings: FlowSettings,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._repository = repository
         self._plantid = plantid
-        self._bot = bot
+        self._chat = chat
         self._translate = translate
         self._settings = settings
         self._clock = clock
         self._submit_slots = asyncio.Semaphore(SUBMIT_CONCURRENCY)
-        self._confirm_lock = asyncio.Lock()
+        self._press_locks = _KeyedLocks()
         self.work_available = asyncio.Event()
 
     # -- called by handlers -------------------------------------------------------------------
@@ -132,42 +146,25 @@ class IdentificationService:
         """Return the supported language for a Telegram `language_code`."""
         return self._translate.resolve(language_code)
 
-    async def accept_photo(self, request: PhotoRequest) -> None:
+    async def accept_photo(self, request: IdentificationRequest) -> None:
         """Record a photo request, acknowledge it with a status message, wake the worker."""
-        language = self.language_for(request.language_code)
-        record = await self._repository.create(
-            NewIdentification(
-                chat_id=request.chat_id,
-                user_id=request.user_id,
-                request_message_id=request.message_id,
-                language=language,
-                photos=request.photos,
-                message_thread_id=request.message_thread_id,
-                latitude=request.latitude,
-                longitude=request.longitude,
-            ),
-            now=self._clock(),
-        )
+        record = await self._repository.create(request, now=self._clock())
         if record is None:
             logger.info(
-                "message %s in chat %s is already recorded", request.message_id, request.chat_id
+                "message %s in chat %s is already recorded",
+                request.request_message_id,
+                request.chat_id,
             )
             return
         try:
-            await self._bot.send_chat_action(request.chat_id, ChatAction.TYPING)
-            status = await self._bot.send_message(
-                request.chat_id,
-                self._translate(language, "status_looking"),
-                reply_parameters=ReplyParameters(
-                    request.message_id, allow_sending_without_reply=True
-                ),
-                message_thread_id=request.message_thread_id,
+            status_id = await self._chat.send_status(
+                record.reply_to, self._translate(record.language, "status_looking")
             )
-        except (Forbidden, NetworkError) as error:
+        except ChatError as error:
             # The request is stored either way; the result will be sent as a new reply.
             logger.warning("status message for identification %s not sent: %s", record.id, error)
         else:
-            await self._repository.set_status_message(record.id, status.message_id)
+            await self._repository.set_status_message(record.id, status_id)
         # Woken only now, so the worker edits the status message rather than racing it.
         self.work_available.set()
 
@@ -176,7 +173,8 @@ class IdentificationService:
     ) -> ButtonAnswer:
         """Confirm, move or remove the confirmation of a suggestion, as the button says."""
         answer_language = self.language_for(language_code)
-        async with self._confirm_lock:
+        # Presses on one result take turns; presses on different results never wait for each other.
+        async with self._press_locks.hold(press.identification_id):
             record = await self._repository.get(press.identification_id)
             if record is None or record.state != IdentificationState.DELIVERED:
                 return ButtonAnswer(self._translate(answer_language, "confirm_stale"))
@@ -245,14 +243,14 @@ class IdentificationService:
             IdentificationState.SUBMITTING,
             IdentificationState.PENDING,
         )
-        return waiting and now - record.created_at > self._settings.max_age
+        return waiting and now - record.created_at > self._settings.identification_max_age
 
     async def _guarded(
         self, step: Callable[[IdentificationRecord], Awaitable[None]], record: IdentificationRecord
     ) -> None:
         try:
             await step(record)
-        except TemporaryFailure as error:
+        except TryLater as error:
             await self._retry_later(record, str(error))
         except Exception:
             # One broken row must not stall the others; it is retried with backoff until it expires.
@@ -295,8 +293,8 @@ class IdentificationService:
             return
         text = self._translate(record.language, "status_slow")
         try:
-            await self._bot.edit_message_text(text, record.chat_id, record.status_message_id)
-        except TelegramError as error:
+            await self._chat.edit_text(record.reply_to, record.status_message_id, text)
+        except ChatError as error:
             logger.info("slow notice for identification %s not shown: %s", record.id, error)
         await self._repository.mark_delay_notified(record.id)
 
@@ -307,7 +305,7 @@ class IdentificationService:
             return
         try:
             images = await self._prepare_photos(record.photos)
-        except PhotoProblem as problem:
+        except PhotoUnavailable as problem:
             await self._fail(record, problem.reason)
             return
         now = self._clock()
@@ -323,7 +321,7 @@ class IdentificationService:
                 custom_id=custom_id,
             )
         except PlantIdUnavailable as error:
-            raise TemporaryFailure(f"enqueue failed: {error}") from error
+            raise TryLater(f"enqueue failed: {error}") from error
         except PlantIdRefused as error:
             await self._fail(record, self._refusal_reason(error))
             return
@@ -343,7 +341,7 @@ class IdentificationService:
         except NotFound:
             return False
         except PlantIdUnavailable as error:
-            raise TemporaryFailure(f"lookup by custom_id failed: {error}") from error
+            raise TryLater(f"lookup by custom_id failed: {error}") from error
         logger.info("identification %s was already submitted as %s", record.id, found.id)
         await self._repository.mark_pending(
             record.id, plantid_id=found.id, now=self._clock(), next_attempt_at=self._clock()
@@ -366,30 +364,14 @@ class IdentificationService:
     async def _prepare_photos(self, photos: Sequence[PhotoRef]) -> list[str]:
         images = []
         for photo in photos:
-            data = await self._download(photo)
+            data = await self._chat.download(photo, max_bytes=self._settings.max_photo_bytes)
             try:
                 prepared = await prepare_image_async(data, max_side=self._settings.max_image_side)
             except ImageError as error:
                 logger.info("photo %s is unusable: %s", photo.file_unique_id, error)
-                raise PhotoProblem(FailureReason.UNREADABLE) from error
+                raise PhotoUnavailable(FailureReason.UNREADABLE) from error
             images.append(prepared.base64)
         return images
-
-    async def _download(self, photo: PhotoRef) -> bytes:
-        if photo.file_size is not None and photo.file_size > self._settings.max_photo_bytes:
-            raise PhotoProblem(FailureReason.TOO_BIG)
-        try:
-            telegram_file = await self._bot.get_file(photo.file_id)
-            if (telegram_file.file_size or 0) > self._settings.max_photo_bytes:
-                raise PhotoProblem(FailureReason.TOO_BIG)
-            return bytes(await telegram_file.download_as_bytearray())
-        except BadRequest as error:
-            reason = "too big" in error.message.lower()
-            raise PhotoProblem(
-                FailureReason.TOO_BIG if reason else FailureReason.UNREADABLE
-            ) from error
-        except (NetworkError, RetryAfter) as error:
-            raise TemporaryFailure(f"photo download failed: {error}") from error
 
     # -- polling ------------------------------------------------------------------------------
 
@@ -435,7 +417,7 @@ class IdentificationService:
             await self._fail(record, FailureReason.REJECTED)
             return
         except PlantIdError as error:
-            raise TemporaryFailure(f"fetching the result failed: {error}") from error
+            raise TryLater(f"fetching the result failed: {error}") from error
         if detailed.is_pending:
             await self._repository.record_poll(
                 record.id, now=now, next_attempt_at=now + self._poll_interval(record)
@@ -468,7 +450,7 @@ class IdentificationService:
             identification_id=record.id,
             confirmed_suggestion_id=record.confirmed_suggestion_id,
         )
-        message_id = await self._show(record, message.text, message.keyboard)
+        message_id = await self._show(record, message)
         await self._repository.mark_delivered(
             record.id, result_message_id=message_id, now=self._clock()
         )
@@ -478,61 +460,18 @@ class IdentificationService:
             self.work_available.set()
 
     async def _notify_failure(self, record: IdentificationRecord) -> None:
-        try:
-            reason = FailureReason(record.failure_reason or FailureReason.SERVICE)
-        except ValueError:
-            reason = FailureReason.SERVICE
-        await self._show(record, render_failure(reason, record.language, self._translate), None)
+        reason = FailureReason.parse(record.failure_reason)
+        text = render_failure(reason, record.language, self._translate)
+        await self._show(record, RenderedMessage(text))
         await self._repository.mark_failure_notified(record.id, now=self._clock())
 
-    async def _show(
-        self, record: IdentificationRecord, text: str, keyboard: InlineKeyboardMarkup | None
-    ) -> int | None:
-        """Edit the status message into `text`, or reply anew if it is gone; return its id."""
-        no_preview = LinkPreviewOptions(is_disabled=True)
+    async def _show(self, record: IdentificationRecord, message: RenderedMessage) -> int | None:
+        """Put `message` where the person sees it; return its id (None if the chat is closed)."""
         if record.status_message_id is None:
             # The status message may have been stored since this record was read.
             record = await self._repository.get(record.id) or record
         try:
-            if record.status_message_id is not None:
-                try:
-                    await self._bot.edit_message_text(
-                        text,
-                        record.chat_id,
-                        record.status_message_id,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=keyboard,
-                        link_preview_options=no_preview,
-                    )
-                    return record.status_message_id
-                except BadRequest as error:
-                    # An edit repeated after a crash changes nothing: the result is already there.
-                    if "not modified" in error.message:
-                        return record.status_message_id
-                    if not _message_is_gone(error):
-                        raise
-                    logger.info("status message of identification %s is gone", record.id)
-            sent = await self._bot.send_message(
-                record.chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard,
-                link_preview_options=no_preview,
-                message_thread_id=record.message_thread_id,
-                reply_parameters=ReplyParameters(
-                    record.request_message_id, allow_sending_without_reply=True
-                ),
-            )
-            return sent.message_id
-        except Forbidden as error:
+            return await self._chat.show(record.reply_to, record.status_message_id, message)
+        except ChatUnwritable as error:
             logger.info("chat %s can't be written to: %s", record.chat_id, error)
             return None
-        except BadRequest:
-            raise
-        except (NetworkError, RetryAfter) as error:
-            raise TemporaryFailure(f"Telegram failed: {error}") from error
-
-
-def _message_is_gone(error: BadRequest) -> bool:
-    text = error.message.lower()
-    return "not found" in text or "can't be edited" in text

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.callbacks import parse_callback
+from bot.chat import is_not_modified
 from bot.context import Context
 
 logger = logging.getLogger(__name__)
@@ -33,5 +34,5 @@ async def confirm_button(update: Update, context: Context) -> None:
             await query.edit_message_reply_markup(answer.keyboard)
         except BadRequest as error:
             # Two quick presses may leave the keyboard as it already is.
-            if "not modified" not in error.message:
+            if not is_not_modified(error):
                 raise

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from telegram import PhotoSize, Update
 
 from bot.context import Context
-from bot.service import PhotoRequest
-from storage.models import PhotoRef
+from bot.model import IdentificationRequest, PhotoRef
 
 
 def choose_photo_size(sizes: Sequence[PhotoSize]) -> PhotoSize:
@@ -30,12 +29,13 @@ async def photo(update: Update, context: Context) -> None:
         width=size.width,
         height=size.height,
     )
-    await context.bot_data.service.accept_photo(
-        PhotoRequest(
+    service = context.bot_data.service
+    await service.accept_photo(
+        IdentificationRequest(
             chat_id=message.chat_id,
             user_id=user.id,
-            message_id=message.message_id,
-            language_code=user.language_code,
+            request_message_id=message.message_id,
+            language=service.language_for(user.language_code),
             photos=(reference,),
             message_thread_id=message.message_thread_id if message.is_topic_message else None,
         )

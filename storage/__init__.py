@@ -2,7 +2,12 @@
 
 from storage.database import Database, open_database
 from storage.migrations import MIGRATIONS, Migration, apply_migrations
-from storage.models import IdentificationRecord, IdentificationState, NewIdentification, PhotoRef
+from storage.models import (
+    IdentificationRecord,
+    IdentificationRequest,
+    IdentificationState,
+    PhotoRef,
+)
 from storage.repositories import IdentificationRepository, SqliteIdentificationRepository
 
 __all__ = [
@@ -10,9 +15,9 @@ __all__ = [
     "Database",
     "IdentificationRecord",
     "IdentificationRepository",
+    "IdentificationRequest",
     "IdentificationState",
     "Migration",
-    "NewIdentification",
     "PhotoRef",
     "SqliteIdentificationRepository",
     "apply_migrations",

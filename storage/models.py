@@ -1,46 +1,12 @@
-"""Domain types that the storage layer returns: frozen dataclasses, no SQL."""
+"""What the storage layer returns: frozen dataclasses, no SQL."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from bot.model import IdentificationRequest, IdentificationState, PhotoRef, ReplyTo
 
-class IdentificationState(StrEnum):
-    """Where an identification is in its life: received -> ... -> delivered, or failed."""
-
-    RECEIVED = "received"
-    SUBMITTING = "submitting"
-    PENDING = "pending"
-    COMPLETED = "completed"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class PhotoRef:
-    """A Telegram photo that belongs to an identification."""
-
-    file_id: str
-    file_unique_id: str
-    message_id: int
-    file_size: int | None = None
-    width: int | None = None
-    height: int | None = None
-
-
-@dataclass(frozen=True)
-class NewIdentification:
-    """What the bot knows about a request when it first receives it."""
-
-    chat_id: int
-    user_id: int
-    request_message_id: int
-    language: str
-    photos: tuple[PhotoRef, ...]
-    message_thread_id: int | None = None
-    latitude: float | None = None
-    longitude: float | None = None
+__all__ = ["IdentificationRecord", "IdentificationRequest", "IdentificationState", "PhotoRef"]
 
 
 @dataclass(frozen=True)
@@ -72,3 +38,8 @@ class IdentificationRecord:
     confirmed_suggestion_id: int | None
     notified_at: float | None
     photos: tuple[PhotoRef, ...]
+
+    @property
+    def reply_to(self) -> ReplyTo:
+        """Return where answers about this identification go."""
+        return ReplyTo(self.chat_id, self.request_message_id, self.message_thread_id)

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import aiosqlite
 
 from storage.database import Database
-from storage.models import IdentificationRecord, IdentificationState, NewIdentification, PhotoRef
+from storage.models import (
+    IdentificationRecord,
+    IdentificationRequest,
+    IdentificationState,
+    PhotoRef,
+)
 
 _S = IdentificationState
 
@@ -18,7 +23,7 @@ class IdentificationRepository(Protocol):
     """Persist identifications; every state change is a compare-and-set returning if it applied."""
 
     async def create(
-        self, new: NewIdentification, *, now: float
+        self, new: IdentificationRequest, *, now: float
     ) -> IdentificationRecord | None: ...
 
     async def get(self, identification_id: int) -> IdentificationRecord | None: ...
@@ -212,7 +217,9 @@ class SqliteIdentificationRepository:
             [*params, identification_id, *states],
         )
 
-    async def create(self, new: NewIdentification, *, now: float) -> IdentificationRecord | None:
+    async def create(
+        self, new: IdentificationRequest, *, now: float
+    ) -> IdentificationRecord | None:
         """Record a new request as received; return None if this request is already stored."""
         async with self._db.transaction() as conn:
             # Telegram redelivers updates after a restart; the request's identity deduplicates.

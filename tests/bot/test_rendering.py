@@ -8,9 +8,9 @@ import pytest
 
 from bot.callbacks import parse_callback
 from bot.i18n import Translator
+from bot.model import FailureReason
 from bot.rendering import (
     MESSAGE_LIMIT,
-    FailureReason,
     ResultOptions,
     format_probability,
     render_failure,

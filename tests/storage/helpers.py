@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage import NewIdentification, PhotoRef
+from storage import IdentificationRequest, PhotoRef
 
 
 def photo(n: int) -> PhotoRef:
@@ -19,9 +19,9 @@ def photo(n: int) -> PhotoRef:
 
 def request(
     message_id: int = 1, *, chat_id: int = 42, photos: tuple[PhotoRef, ...] | None = None
-) -> NewIdentification:
+) -> IdentificationRequest:
     """Return a new identification request for one photo message."""
-    return NewIdentification(
+    return IdentificationRequest(
         chat_id=chat_id,
         user_id=7,
         request_message_id=message_id,

@@ -413,14 +413,14 @@ async def test_data_survives_closing_and_reopening(db_path: Path) -> None:
 
 _KILLED_WRITER = """
 import asyncio, os, signal, sys
-from storage import NewIdentification, PhotoRef, SqliteIdentificationRepository
+from storage import IdentificationRequest, PhotoRef, SqliteIdentificationRepository
 from storage.database import open_database
 
 async def main() -> None:
     db = await open_database(sys.argv[1])
     repo = SqliteIdentificationRepository(db)
     photo = PhotoRef(file_id="f", file_unique_id="u", message_id=1)
-    record = await repo.create(NewIdentification(42, 7, 1, "en", (photo,)), now=1.0)
+    record = await repo.create(IdentificationRequest(42, 7, 1, "en", (photo,)), now=1.0)
     assert record is not None
     assert await repo.start_submitting(record.id, custom_id=99, now=2.0)
     os.kill(os.getpid(), signal.SIGKILL)

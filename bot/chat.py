@@ -1,0 +1,167 @@
+"""The one place where the identification flow talks to Telegram.
+
+Every Telegram error is translated here into the flow's vocabulary (`bot.model.ChatError`), and
+every check of an error's text is a named predicate below: nothing else matches on
+`error.message`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from telegram import Bot, LinkPreviewOptions, ReplyParameters
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.model import (
+    ChatError,
+    ChatUnwritable,
+    FailureReason,
+    MessageRejected,
+    PhotoRef,
+    PhotoUnavailable,
+    ReplyTo,
+    TryLater,
+)
+from bot.rendering import RenderedMessage
+
+logger = logging.getLogger(__name__)
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _reply_parameters(place: ReplyTo) -> ReplyParameters:
+    # The request may have been deleted meanwhile; the answer still belongs in the chat.
+    return ReplyParameters(place.message_id, allow_sending_without_reply=True)
+
+
+def _seconds(delay: float | dt.timedelta) -> float:
+    return delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
+
+
+def is_not_modified(error: BadRequest) -> bool:
+    """Tell whether an edit was refused because it would change nothing."""
+    return "not modified" in error.message.lower()
+
+
+def is_message_gone(error: BadRequest) -> bool:
+    """Tell whether the message to edit was deleted or can no longer be edited."""
+    text = error.message.lower()
+    return "not found" in text or "can't be edited" in text
+
+
+def is_too_big(error: BadRequest) -> bool:
+    """Tell whether the Bot API refused to serve a file because of its size."""
+    return "too big" in error.message.lower()
+
+
+def _as_chat_error(error: TelegramError) -> ChatError:
+    """Translate a Telegram error into what the flow should do about it."""
+    # PTB's BadRequest and TimedOut are subclasses of NetworkError: a BadRequest must be told
+    # apart before the generic NetworkError, which means "try again".
+    if isinstance(error, Forbidden):
+        return ChatUnwritable(error.message)
+    if isinstance(error, RetryAfter):
+        return TryLater(f"flood control: {error.message}", retry_after=_seconds(error.retry_after))
+    if isinstance(error, ChatMigrated):
+        return MessageRejected(f"chat moved to {error.new_chat_id}")
+    if isinstance(error, BadRequest):
+        return MessageRejected(error.message)
+    if isinstance(error, NetworkError):
+        return TryLater(f"Telegram failed: {error.message}")
+    return MessageRejected(error.message)
+
+
+class TelegramChat:
+    """Send, edit and download on behalf of the identification flow."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send_status(self, place: ReplyTo, text: str) -> int:
+        """Reply to the request with a short plain-text status; return the message id."""
+        try:
+            await self._bot.send_chat_action(place.chat_id, ChatAction.TYPING)
+            status = await self._bot.send_message(
+                place.chat_id,
+                text,
+                reply_parameters=ReplyParameters(
+                    place.message_id, allow_sending_without_reply=True
+                ),
+                message_thread_id=place.message_thread_id,
+            )
+        except TelegramError as error:
+            raise _as_chat_error(error) from error
+        return status.message_id
+
+    async def edit_text(self, place: ReplyTo, message_id: int, text: str) -> None:
+        """Replace the plain text of one of the bot's messages."""
+        try:
+            await self._bot.edit_message_text(text, place.chat_id, message_id)
+        except BadRequest as error:
+            if is_not_modified(error):
+                return
+            raise _as_chat_error(error) from error
+        except TelegramError as error:
+            raise _as_chat_error(error) from error
+
+    async def show(
+        self, place: ReplyTo, status_message_id: int | None, message: RenderedMessage
+    ) -> int:
+        """Edit the status message into `message`, or reply anew if it is gone; return its id."""
+        try:
+            if status_message_id is not None:
+                try:
+                    await self._bot.edit_message_text(
+                        message.text,
+                        place.chat_id,
+                        status_message_id,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=message.keyboard,
+                        link_preview_options=_NO_PREVIEW,
+                    )
+                    return status_message_id
+                except BadRequest as error:
+                    # An edit repeated after a crash changes nothing: the result is already there.
+                    if is_not_modified(error):
+                        return status_message_id
+                    if not is_message_gone(error):
+                        raise
+                    logger.info("status message %s in chat %s is gone", status_message_id, place)
+            sent = await self._bot.send_message(
+                place.chat_id,
+                message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=message.keyboard,
+                link_preview_options=_NO_PREVIEW,
+                message_thread_id=place.message_thread_id,
+                reply_parameters=ReplyParameters(
+                    place.message_id, allow_sending_without_reply=True
+                ),
+            )
+        except TelegramError as error:
+            raise _as_chat_error(error) from error
+        return sent.message_id
+
+    async def download(self, photo: PhotoRef, *, max_bytes: int) -> bytes:
+        """Download a photo's bytes, refusing files larger than `max_bytes`."""
+        if photo.file_size is not None and photo.file_size > max_bytes:
+            raise PhotoUnavailable(FailureReason.TOO_BIG)
+        try:
+            telegram_file = await self._bot.get_file(photo.file_id)
+            if (telegram_file.file_size or 0) > max_bytes:
+                raise PhotoUnavailable(FailureReason.TOO_BIG)
+            return bytes(await telegram_file.download_as_bytearray())
+        except BadRequest as error:
+            reason = FailureReason.TOO_BIG if is_too_big(error) else FailureReason.UNREADABLE
+            raise PhotoUnavailable(reason) from error
+        except (NetworkError, RetryAfter) as error:
+            raise TryLater(f"photo download failed: {error}") from error
