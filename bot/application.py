@@ -18,7 +18,7 @@ from bot.logs import configure_logging
 from bot.rendering import ResultOptions, command_menu
 from bot.service import FlowSettings, IdentificationService
 from bot.settings import Settings, load_settings
-from bot.worker import Worker
+from bot.worker import Worker, WorkerSettings
 from handlers import build_handlers, log_error
 from plantid import PlantIdClient
 from storage.database import Database, open_database
@@ -46,6 +46,16 @@ def flow_settings(settings: Settings) -> FlowSettings:
         slow_notice_after=settings.unavailable_notice_after,
         max_photo_bytes=settings.max_photo_bytes,
         max_image_side=settings.max_image_side,
+    )
+
+
+def worker_settings(settings: Settings) -> WorkerSettings:
+    """Take the worker's pace from the settings."""
+    return WorkerSettings(
+        lease_seconds=settings.lease_seconds,
+        # A step covers a download and one Plant.id request, each bounded by its own timeout.
+        step_deadline=2 * settings.plant_id_timeout + 30.0,
+        poll_interval=settings.poll_interval_min,
     )
 
 
@@ -77,8 +87,9 @@ class Resources:
             settings.plant_id_base_url,
             retry_deadline=settings.plant_id_retry_deadline,
         )
+        repository = SqliteIdentificationRepository(self._database)
         service = IdentificationService(
-            repository=SqliteIdentificationRepository(self._database),
+            repository=repository,
             plantid=plantid,
             chat=TelegramChat(application.bot),
             translate=Translator.from_package(),
@@ -86,7 +97,7 @@ class Resources:
         )
         application.bot_data.service = service
         await publish_command_menus(application, service.translate)
-        self._worker = Worker(service)
+        self._worker = Worker(service, repository, worker_settings(settings))
         self._worker.start()
         logger.info("Plantbot is up as @%s", application.bot.username)
 

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 
 from telegram import Bot, LinkPreviewOptions, ReplyParameters
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -23,6 +23,7 @@ from telegram.error import (
 
 from bot.model import (
     ChatError,
+    ChatMoved,
     ChatUnwritable,
     FailureReason,
     MessageRejected,
@@ -72,7 +73,7 @@ def _as_chat_error(error: TelegramError) -> ChatError:
     if isinstance(error, RetryAfter):
         return TryLater(f"flood control: {error.message}", retry_after=_seconds(error.retry_after))
     if isinstance(error, ChatMigrated):
-        return MessageRejected(f"chat moved to {error.new_chat_id}")
+        return ChatMoved(error.new_chat_id)
     if isinstance(error, BadRequest):
         return MessageRejected(error.message)
     if isinstance(error, NetworkError):
@@ -89,7 +90,6 @@ class TelegramChat:
     async def send_status(self, place: ReplyTo, text: str) -> int:
         """Reply to the request with a short plain-text status; return the message id."""
         try:
-            await self._bot.send_chat_action(place.chat_id, ChatAction.TYPING)
             status = await self._bot.send_message(
                 place.chat_id,
                 text,

@@ -21,6 +21,14 @@ class IdentificationState(StrEnum):
     FAILED = "failed"
 
 
+class WorkLane(StrEnum):
+    """The independent kinds of work on stored identifications; none waits for another."""
+
+    SUBMIT = "submit"
+    POLL = "poll"
+    DELIVER = "deliver"
+
+
 class FailureReason(StrEnum):
     """Why an identification ended without a result; each has a localized message."""
 
@@ -30,6 +38,8 @@ class FailureReason(StrEnum):
     TIMED_OUT = "timed_out"
     REJECTED = "rejected"
     SERVICE = "service"
+    GARBLED = "garbled"
+    DOWNLOAD = "download"
 
     @classmethod
     def parse(cls, stored: str | None) -> FailureReason:
@@ -38,6 +48,10 @@ class FailureReason(StrEnum):
             return cls(stored or cls.SERVICE)
         except ValueError:
             return cls.SERVICE
+
+
+# Stored as the failure reason of an answer that could not reach anybody; never shown.
+UNDELIVERABLE = "undeliverable"
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,14 @@ class TryLater(ChatError):
 
 class ChatUnwritable(ChatError):
     """The bot may not write to this chat any more (blocked, kicked, chat deleted)."""
+
+
+class ChatMoved(ChatError):
+    """The group became a supergroup; answers go to `new_chat_id` from now on."""
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(f"chat moved to {new_chat_id}")
+        self.new_chat_id = new_chat_id
 
 
 class MessageRejected(ChatError):

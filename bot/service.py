@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import partial
 from typing import Protocol
 
 from bot.callbacks import ConfirmPress
 from bot.i18n import Translator
 from bot.model import (
+    UNDELIVERABLE,
     ChatError,
+    ChatMoved,
     ChatUnwritable,
     FailureReason,
     IdentificationRequest,
     IdentificationState,
+    MessageRejected,
     PhotoRef,
     PhotoUnavailable,
     ReplyTo,
     TryLater,
+    WorkLane,
 )
 from bot.rendering import (
     ButtonAnswer,
@@ -53,9 +57,6 @@ logger = logging.getLogger(__name__)
 
 PLANT_DETAILS = ("common_names", "url", "wiki_description", "name_authority", "taxonomy")
 # get_identification_result/multiple takes a list of ids; keep each request small.
-POLL_CHUNK = 50
-DUE_BATCH = 200
-SUBMIT_CONCURRENCY = 4
 CONFIRM_TIMEOUT = 8.0
 
 
@@ -88,6 +89,8 @@ class FlowSettings:
     slow_notice_after: float
     max_photo_bytes: int
     max_image_side: int
+    max_attempts: int = 8
+    delivery_max_age: float = 3600.0
 
 
 class _KeyedLocks:
@@ -131,9 +134,11 @@ class IdentificationService:
         self._translate = translate
         self._settings = settings
         self._clock = clock
-        self._submit_slots = asyncio.Semaphore(SUBMIT_CONCURRENCY)
         self._press_locks = _KeyedLocks()
-        self.work_available = asyncio.Event()
+        self._notices: set[asyncio.Task[None]] = set()
+        self._wake: dict[WorkLane | None, asyncio.Event] = {
+            lane: asyncio.Event() for lane in (None, *WorkLane)
+        }
 
     # -- called by handlers -------------------------------------------------------------------
 
@@ -146,8 +151,17 @@ class IdentificationService:
         """Return the supported language for a Telegram `language_code`."""
         return self._translate.resolve(language_code)
 
+    def wake_event(self, lane: WorkLane | None) -> asyncio.Event:
+        """Return the event that wakes `lane` (None: the status-message lane)."""
+        return self._wake[lane]
+
+    def wake(self, *lanes: WorkLane | None) -> None:
+        """Tell the given lanes (all, if none given) that there may be work for them."""
+        for lane in lanes or tuple(self._wake):
+            self._wake[lane].set()
+
     async def accept_photo(self, request: IdentificationRequest) -> None:
-        """Record a photo request, acknowledge it with a status message, wake the worker."""
+        """Record a photo request; the worker acknowledges it and takes it from there."""
         record = await self._repository.create(request, now=self._clock())
         if record is None:
             logger.info(
@@ -156,17 +170,7 @@ class IdentificationService:
                 request.chat_id,
             )
             return
-        try:
-            status_id = await self._chat.send_status(
-                record.reply_to, self._translate(record.language, "status_looking")
-            )
-        except ChatError as error:
-            # The request is stored either way; the result will be sent as a new reply.
-            logger.warning("status message for identification %s not sent: %s", record.id, error)
-        else:
-            await self._repository.set_status_message(record.id, status_id)
-        # Woken only now, so the worker edits the status message rather than racing it.
-        self.work_available.set()
+        self.wake()
 
     async def press_confirm(
         self, press: ConfirmPress, *, user_id: int, language_code: str | None
@@ -203,7 +207,7 @@ class IdentificationService:
                 logger.warning("confirming suggestion %s failed: %s", chosen.id, error)
                 return ButtonAnswer(self._translate(answer_language, "confirm_unavailable"))
             confirmed_id = None if undo else chosen.id
-            await self._repository.set_confirmed_suggestion(record.id, confirmed_id)
+            await self._repository.record_confirmation(record.id, confirmed_id, now=self._clock())
         keyboard = confirm_keyboard(
             record.id, suggestions, confirmed_id, record.language, self._translate
         )
@@ -215,92 +219,204 @@ class IdentificationService:
         text = self._translate(answer_language, "confirm_done", name=name)
         return ButtonAnswer(text, keyboard=keyboard)
 
-    # -- called by the worker -----------------------------------------------------------------
+    # -- steps, each on one leased record (called by the worker's lanes) ------------------------
 
-    async def process_due(self) -> float | None:
-        """Advance every identification that is due now; return when the next one is due."""
-        now = self._clock()
-        due = await self._repository.due(now, limit=DUE_BATCH)
-        expired = [record for record in due if self._expired(record, now)]
-        for record in expired:
-            await self._repository.mark_failed(
-                record.id, reason=FailureReason.TIMED_OUT.value, now=now
-            )
-        expired_ids = {record.id for record in expired}
-        live = [record for record in due if record.id not in expired_ids]
-        pending = [record for record in live if record.state == IdentificationState.PENDING]
-        others = [record for record in live if record.state != IdentificationState.PENDING]
-        await asyncio.gather(
-            self._poll(pending), *(self._guarded(self._advance, record) for record in others)
-        )
-        if expired or len(due) == DUE_BATCH:
-            return now
-        return await self._repository.next_due_at()
-
-    def _expired(self, record: IdentificationRecord, now: float) -> bool:
-        waiting = record.state in (
-            IdentificationState.RECEIVED,
-            IdentificationState.SUBMITTING,
-            IdentificationState.PENDING,
-        )
-        return waiting and now - record.created_at > self._settings.identification_max_age
-
-    async def _guarded(
-        self, step: Callable[[IdentificationRecord], Awaitable[None]], record: IdentificationRecord
-    ) -> None:
+    async def send_status(self, record: IdentificationRecord) -> None:
+        """Acknowledge a new request with a status message replying to the photo."""
+        text = self._translate(record.language, "status_looking")
         try:
-            await step(record)
+            message_id = await self._chat.send_status(record.reply_to, text)
         except TryLater as error:
-            await self._retry_later(record, str(error))
-        except Exception:
-            # One broken row must not stall the others; it is retried with backoff until it expires.
-            logger.exception(
-                "identification %s failed unexpectedly in state %s", record.id, record.state
+            if record.status_attempts + 1 >= self._settings.max_attempts:
+                logger.warning("status of identification %s given up: %s", record.id, error)
+                await self._repository.settle_status_message(record.id)
+                self.wake(WorkLane.SUBMIT, WorkLane.DELIVER)
+            else:
+                delay = self._backoff(record.status_attempts, error.retry_after)
+                await self._repository.retry_status_message(record.id, at=self._clock() + delay)
+            return
+        except ChatMoved as error:
+            await self._repository.move_chat(record.chat_id, error.new_chat_id)
+            await self._repository.retry_status_message(record.id, at=self._clock())
+            return
+        except ChatUnwritable as error:
+            # Nobody can read the answer: don't spend a Plant.id credit on it.
+            logger.info(
+                "chat %s can't be written to (%s); dropping its request", record.chat_id, error
             )
-            await self._retry_later(record, "unexpected error")
+            await self._repository.settle_status_message(record.id)
+            await self._repository.give_up_delivery(
+                record.id, reason=UNDELIVERABLE, now=self._clock()
+            )
+            if await self._repository.mark_failed(
+                record.id, reason=UNDELIVERABLE, now=self._clock()
+            ):
+                await self._repository.mark_failure_notified(record.id, now=self._clock())
+            return
+        except ChatError as error:
+            logger.warning("status message of identification %s refused: %s", record.id, error)
+            await self._repository.settle_status_message(record.id)
+            self.wake(WorkLane.SUBMIT, WorkLane.DELIVER)
+            return
+        if not await self._repository.record_status_message(record.id, message_id):
+            logger.info("identification %s answered before its status message", record.id)
+        self.wake(WorkLane.SUBMIT, WorkLane.DELIVER)
 
-    async def _advance(self, record: IdentificationRecord) -> None:
-        if record.state in (IdentificationState.RECEIVED, IdentificationState.SUBMITTING):
-            async with self._submit_slots:
-                await self._submit(record)
-        elif record.state == IdentificationState.COMPLETED:
-            await self._deliver(record)
-        elif record.state == IdentificationState.FAILED:
-            await self._notify_failure(record)
+    async def submit(self, record: IdentificationRecord, *, owner: str) -> None:
+        """Prepare the photos and enqueue them at Plant.id, paying at most once per request."""
+        if self._expired(record):
+            await self._fail(record, FailureReason.TIMED_OUT)
+            return
+        try:
+            await self._submit(record, owner)
+        except TryLater as error:
+            # The attempt may have moved the row to submitting: postpone it from where it is.
+            await self._retry_later(await self._repository.get(record.id) or record, error)
 
-    async def _retry_later(self, record: IdentificationRecord, why: str) -> None:
-        now = self._clock()
-        since = record.unavailable_since or now
-        # Back off with the length of the outage, within the polling bounds.
-        delay = min(
-            max((now - since) / 2, self._settings.poll_interval_min),
-            self._settings.poll_interval_max,
+    async def poll(self, records: Sequence[IdentificationRecord], *, owner: str) -> None:
+        """Ask Plant.id about every pending record at once and settle each answer."""
+        waiting: list[IdentificationRecord] = []
+        for record in records:
+            if self._expired(record):
+                await self._fail(record, FailureReason.TIMED_OUT)
+            elif record.plantid_id is None:
+                await self._fail(record, FailureReason.SERVICE)
+            else:
+                waiting.append(record)
+        if not waiting:
+            return
+        ids = [record.plantid_id for record in waiting if record.plantid_id is not None]
+        try:
+            results = await self._plantid.get_identification_results(ids=ids)
+        except PlantIdError as error:
+            if isinstance(error, PlantIdRefused):
+                logger.error("polling Plant.id was refused: %s", error)
+            for record in waiting:
+                await self._retry_later(record, TryLater(f"polling failed: {error}"))
+            return
+        by_id = {result.id: result for result in results}
+        await asyncio.gather(
+            *(
+                self._settle_guarded(record, by_id.get(record.plantid_id or -1))
+                for record in waiting
+            )
         )
-        logger.info("identification %s: %s; retrying in %.1f s", record.id, why, delay)
+
+    async def deliver(self, record: IdentificationRecord) -> None:
+        """Show a finished result, or tell the person why there is none."""
+        if not record.status_sent and await self._repository.settle_status_message(record.id):
+            # The status message was never sent: the answer goes out as a new reply instead.
+            record = await self._repository.get(record.id) or record
+        elif not record.status_sent:
+            record = await self._repository.get(record.id) or record
+        try:
+            if record.state == IdentificationState.COMPLETED:
+                await self._deliver_result(record)
+            elif record.state == IdentificationState.FAILED:
+                await self._notify_failure(record)
+        except TryLater as error:
+            await self._retry_later(record, error)
+        except ChatMoved as error:
+            await self._repository.move_chat(record.chat_id, error.new_chat_id)
+            await self._repository.postpone(
+                record.id,
+                expected=record.state,
+                now=self._clock(),
+                next_attempt_at=self._clock(),
+                unavailable_since=None,
+                error=str(error),
+            )
+        except MessageRejected as error:
+            # Telegram will refuse the same message again: end here rather than retry forever.
+            logger.error("Telegram refused the answer to identification %s: %s", record.id, error)
+            await self._repository.give_up_delivery(
+                record.id, reason=UNDELIVERABLE, now=self._clock()
+            )
+
+    async def next_due_at(self, lane: WorkLane) -> float | None:
+        """Return when `lane` next has work that nobody holds, or None if it has none."""
+        return await self._repository.next_due_at(lane)
+
+    # -- the steps' parts ---------------------------------------------------------------------
+
+    def _expired(self, record: IdentificationRecord) -> bool:
+        return self._clock() - record.created_at > self._settings.identification_max_age
+
+    def _backoff(self, attempts: int, retry_after: float | None = None) -> float:
+        delay = self._settings.poll_interval_min * (2**attempts)
+        delay = max(delay, retry_after or 0.0)
+        # Spread retries so that rows failing together don't all come back in the same instant.
+        return float(min(delay, self._settings.poll_interval_max) * random.uniform(0.8, 1.0))
+
+    async def _retry_later(self, record: IdentificationRecord, error: TryLater) -> None:
+        """Postpone the record's current step, or end it once its attempts are used up."""
+        now = self._clock()
+        if record.step_attempts + 1 >= self._settings.max_attempts or self._too_old(record):
+            await self._give_up(record, error)
+            return
+        since = record.unavailable_since or now
+        delay = self._backoff(record.step_attempts, error.retry_after)
+        logger.info("identification %s: %s; retrying in %.1f s", record.id, error, delay)
         await self._repository.postpone(
             record.id,
             expected=record.state,
             now=now,
             next_attempt_at=now + delay,
             unavailable_since=since,
+            error=str(error),
         )
-        await self._tell_if_slow(record, now)
+        self._tell_if_slow(record)
 
-    async def _tell_if_slow(self, record: IdentificationRecord, now: float) -> None:
+    def _too_old(self, record: IdentificationRecord) -> bool:
+        age = self._clock() - record.created_at
+        if record.state in (IdentificationState.COMPLETED, IdentificationState.FAILED):
+            return age > self._settings.identification_max_age + self._settings.delivery_max_age
+        return age > self._settings.identification_max_age
+
+    async def _give_up(self, record: IdentificationRecord, error: TryLater) -> None:
+        if record.state in (IdentificationState.COMPLETED, IdentificationState.FAILED):
+            logger.error(
+                "identification %s: giving up on reaching chat %s after %d attempts: %s",
+                record.id,
+                record.chat_id,
+                record.step_attempts + 1,
+                error,
+            )
+            await self._repository.give_up_delivery(
+                record.id, reason=UNDELIVERABLE, now=self._clock()
+            )
+            return
+        logger.warning(
+            "identification %s: giving up in state %s after %d attempts: %s",
+            record.id,
+            record.state,
+            record.step_attempts + 1,
+            error,
+        )
+        reason = error.reason if isinstance(error, _StepFailed) else FailureReason.TIMED_OUT
+        await self._fail(record, reason)
+
+    def _tell_if_slow(self, record: IdentificationRecord) -> None:
+        """Start editing the status into "taking longer" once, without waiting for Telegram."""
         if record.delay_notified or record.status_message_id is None:
             return
-        if now - record.created_at < self._settings.slow_notice_after:
+        if self._clock() - record.created_at < self._settings.slow_notice_after:
             return
+        task = asyncio.create_task(self._slow_notice(record))
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
+
+    async def _slow_notice(self, record: IdentificationRecord) -> None:
+        assert record.status_message_id is not None
+        # Recorded first: the notice is cosmetic, at most once is the right guarantee for it.
+        await self._repository.mark_delay_notified(record.id)
         text = self._translate(record.language, "status_slow")
         try:
             await self._chat.edit_text(record.reply_to, record.status_message_id, text)
         except ChatError as error:
             logger.info("slow notice for identification %s not shown: %s", record.id, error)
-        await self._repository.mark_delay_notified(record.id)
 
-    # -- submitting ---------------------------------------------------------------------------
-
-    async def _submit(self, record: IdentificationRecord) -> None:
+    async def _submit(self, record: IdentificationRecord, owner: str) -> None:
         if record.state == IdentificationState.SUBMITTING and await self._recover(record):
             return
         try:
@@ -310,8 +426,12 @@ class IdentificationService:
             return
         now = self._clock()
         custom_id = record.id + self._settings.custom_id_offset
-        # Stored before the request so a crash after it is sent is recovered by custom_id.
-        if not await self._repository.start_submitting(record.id, custom_id=custom_id, now=now):
+        # Stored before the request, under a live lease, so a crash after it is sent is recovered
+        # by custom_id and no other worker can be sending the same request.
+        if not await self._repository.start_paid_submission(
+            record.id, custom_id=custom_id, owner=owner, now=now
+        ):
+            logger.info("identification %s is no longer ours to submit", record.id)
             return
         try:
             identification = await self._plantid.enqueue_identification(
@@ -321,7 +441,7 @@ class IdentificationService:
                 custom_id=custom_id,
             )
         except PlantIdUnavailable as error:
-            raise TryLater(f"enqueue failed: {error}") from error
+            raise _StepFailed(f"enqueue failed: {error}", FailureReason.SERVICE) from error
         except PlantIdRefused as error:
             await self._fail(record, self._refusal_reason(error))
             return
@@ -331,6 +451,7 @@ class IdentificationService:
             now=now,
             next_attempt_at=self._clock() + self._settings.poll_interval_min,
         )
+        self.wake(WorkLane.POLL)
 
     async def _recover(self, record: IdentificationRecord) -> bool:
         """Look up an earlier, unconfirmed submission by custom_id; True if it was found."""
@@ -341,11 +462,14 @@ class IdentificationService:
         except NotFound:
             return False
         except PlantIdUnavailable as error:
-            raise TryLater(f"lookup by custom_id failed: {error}") from error
+            raise _StepFailed(
+                f"lookup by custom_id failed: {error}", FailureReason.SERVICE
+            ) from error
         logger.info("identification %s was already submitted as %s", record.id, found.id)
         await self._repository.mark_pending(
             record.id, plantid_id=found.id, now=self._clock(), next_attempt_at=self._clock()
         )
+        self.wake(WorkLane.POLL)
         return True
 
     def _refusal_reason(self, error: PlantIdRefused) -> FailureReason:
@@ -373,33 +497,21 @@ class IdentificationService:
             images.append(prepared.base64)
         return images
 
-    # -- polling ------------------------------------------------------------------------------
+    async def _settle_guarded(
+        self, record: IdentificationRecord, result: Identification | None
+    ) -> None:
+        try:
+            await self._settle(record, result)
+        except TryLater as error:
+            await self._retry_later(record, error)
 
-    async def _poll(self, records: Sequence[IdentificationRecord]) -> None:
-        for start in range(0, len(records), POLL_CHUNK):
-            chunk = records[start : start + POLL_CHUNK]
-            ids = [record.plantid_id for record in chunk if record.plantid_id is not None]
-            try:
-                results = await self._plantid.get_identification_results(ids=ids)
-            except PlantIdError as error:
-                if isinstance(error, PlantIdRefused):
-                    logger.error("polling Plant.id was refused: %s", error)
-                for record in chunk:
-                    await self._retry_later(record, f"polling failed: {error}")
-                continue
-            by_id = {result.id: result for result in results}
-            for record in chunk:
-                await self._guarded(
-                    partial(self._settle, result=by_id.get(record.plantid_id or -1)), record
-                )
-
-    async def _settle(self, record: IdentificationRecord, *, result: Identification | None) -> None:
+    async def _settle(self, record: IdentificationRecord, result: Identification | None) -> None:
         now = self._clock()
         if result is not None and result.is_pending:
             await self._repository.record_poll(
                 record.id, now=now, next_attempt_at=now + self._poll_interval(record)
             )
-            await self._tell_if_slow(record, now)
+            self._tell_if_slow(record)
             return
         if result is not None and result.is_failed:
             logger.warning(
@@ -417,31 +529,32 @@ class IdentificationService:
             await self._fail(record, FailureReason.REJECTED)
             return
         except PlantIdError as error:
-            raise TryLater(f"fetching the result failed: {error}") from error
+            raise _StepFailed(
+                f"fetching the result failed: {error}", FailureReason.SERVICE
+            ) from error
         if detailed.is_pending:
             await self._repository.record_poll(
                 record.id, now=now, next_attempt_at=now + self._poll_interval(record)
             )
             return
-        await self._repository.mark_completed(
+        if await self._repository.mark_completed(
             record.id,
             plantid_id=detailed.id,
             result_json=detailed.model_dump_json(by_alias=True),
             now=self._clock(),
-        )
+        ):
+            self.wake(WorkLane.DELIVER)
 
     def _poll_interval(self, record: IdentificationRecord) -> float:
         # Most answers come within seconds; long waits are polled less and less often.
         interval = self._settings.poll_interval_min * (1.5**record.polls)
         return min(interval, self._settings.poll_interval_max)
 
-    # -- delivering ---------------------------------------------------------------------------
-
     def _result_of(self, record: IdentificationRecord) -> Identification:
         assert record.result_json is not None
         return Identification.model_validate_json(record.result_json)
 
-    async def _deliver(self, record: IdentificationRecord) -> None:
+    async def _deliver_result(self, record: IdentificationRecord) -> None:
         message = render_result(
             self._result_of(record),
             record.language,
@@ -457,7 +570,7 @@ class IdentificationService:
 
     async def _fail(self, record: IdentificationRecord, reason: FailureReason) -> None:
         if await self._repository.mark_failed(record.id, reason=reason.value, now=self._clock()):
-            self.work_available.set()
+            self.wake(WorkLane.DELIVER)
 
     async def _notify_failure(self, record: IdentificationRecord) -> None:
         reason = FailureReason.parse(record.failure_reason)
@@ -467,11 +580,16 @@ class IdentificationService:
 
     async def _show(self, record: IdentificationRecord, message: RenderedMessage) -> int | None:
         """Put `message` where the person sees it; return its id (None if the chat is closed)."""
-        if record.status_message_id is None:
-            # The status message may have been stored since this record was read.
-            record = await self._repository.get(record.id) or record
         try:
             return await self._chat.show(record.reply_to, record.status_message_id, message)
         except ChatUnwritable as error:
             logger.info("chat %s can't be written to: %s", record.chat_id, error)
             return None
+
+
+class _StepFailed(TryLater):
+    """A step failed in a way worth retrying; if retries run out, the row fails with `reason`."""
+
+    def __init__(self, message: str, reason: FailureReason) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -71,6 +71,12 @@ class Settings(PlantIdSettings):
         default=60.0, gt=0, description="Seconds of Plant.id outage before the person is told."
     )
     max_photo_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    lease_seconds: float = Field(
+        default=30.0,
+        ge=1,
+        description="Seconds a worker holds an identification before another worker may take "
+        "it over (after a crash); renewed while working.",
+    )
 
     @property
     def telegram_base_url(self) -> str:

@@ -1,56 +1,314 @@
-"""The background loop that advances stored identifications until each is delivered."""
+"""The background lanes that move stored identifications along, each at its own pace.
+
+Status messages, submissions, polling and deliveries never wait for one another: a slow photo
+download, a Plant.id outage or Telegram's flood control holds up only its own lane, and within a
+lane every row is its own task, so one stuck row never delays a healthy one.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
+from bot.model import WorkLane
 from bot.service import IdentificationService
+from storage.models import IdentificationRecord
+from storage.repositories import IdentificationRepository
 
 logger = logging.getLogger(__name__)
 
-# After an unexpected error the loop pauses this long so a persistent fault doesn't spin.
+# After an unexpected error a lane pauses this long so a persistent fault doesn't spin.
 ERROR_PAUSE = 1.0
+# Plant.id's /multiple takes a list of ids; keep each request small.
+POLL_CHUNK = 50
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How many rows each lane works on at once, and how long a lease lasts."""
+
+    lease_seconds: float = 30.0
+    step_deadline: float = 60.0
+    status_concurrency: int = 8
+    submit_concurrency: int = 4
+    poll_concurrency: int = 4
+    deliver_concurrency: int = 8
+    poll_interval: float = 2.0
+
+
+def worker_name() -> str:
+    """Name this process uniquely among the workers that share a database."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Worker:
-    """Run `IdentificationService.process_due` whenever work is due or announced."""
+    """Run the status, submit, poll and deliver lanes until stopped."""
 
     def __init__(
-        self, service: IdentificationService, *, clock: Callable[[], float] = time.time
+        self,
+        service: IdentificationService,
+        repository: IdentificationRepository,
+        settings: WorkerSettings,
+        *,
+        owner: str | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._service = service
+        self._repository = repository
+        self._settings = settings
+        self._owner = owner or worker_name()
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._leased: set[int] = set()
+        self.last_round_at: float | None = None
+
+    @property
+    def owner(self) -> str:
+        """Return the name under which this worker leases rows."""
+        return self._owner
 
     def start(self) -> None:
-        """Start the loop as a task on the running event loop."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="identification-worker")
+        """Start every lane as a task on the running event loop."""
+        if self._tasks:
+            return
+        lanes: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {
+            "status": self._status_lane,
+            "submit": self._submit_lane,
+            "poll": self._poll_lane,
+            "deliver": self._deliver_lane,
+            "leases": self._keep_leases,
+        }
+        self._tasks = [
+            asyncio.create_task(run(), name=f"identification-{name}") for name, run in lanes.items()
+        ]
 
     async def stop(self) -> None:
-        """Cancel the loop and wait for it; stored work resumes at the next start."""
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+        """Cancel the lanes, wait for them, and give back every lease for the next worker."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        await self._repository.release_all(owner=self._owner)
 
-    async def _run(self) -> None:
-        wake = self._service.work_available
+    async def run_once(self) -> None:
+        """Do one round of every lane in order, waiting for all of it (for tests and tools)."""
+        now = self._clock()
+        for record in await self._repository.claim_status_messages(
+            now=now, lease_until=now + self._settings.lease_seconds, limit=1000
+        ):
+            await self._service.send_status(record)
+        for record in await self._claimer(WorkLane.SUBMIT)(1000):
+            await self._service.submit(record, owner=self._owner)
+        now = self._clock()
+        polled = await self._repository.claim(
+            WorkLane.POLL,
+            owner=self._owner,
+            now=now,
+            lease_until=now + self._settings.lease_seconds,
+            limit=1000,
+            due_by=now + self._settings.poll_interval / 2,
+        )
+        for start in range(0, len(polled), POLL_CHUNK):
+            await self._service.poll(polled[start : start + POLL_CHUNK], owner=self._owner)
+        for record in await self._claimer(WorkLane.DELIVER)(1000):
+            await self._service.deliver(record)
+
+    # -- lanes ----------------------------------------------------------------------------------
+
+    async def _status_lane(self) -> None:
+        async def claim(limit: int) -> list[IdentificationRecord]:
+            now = self._clock()
+            return await self._repository.claim_status_messages(
+                now=now, lease_until=now + self._settings.lease_seconds, limit=limit
+            )
+
+        await self._run_lane(
+            self._service.wake_event(None),
+            claim,
+            self._service.send_status,
+            capacity=self._settings.status_concurrency,
+            next_due=self._repository.next_status_due_at,
+            leased=False,
+        )
+
+    async def _submit_lane(self) -> None:
+        async def submit(record: IdentificationRecord) -> None:
+            await self._service.submit(record, owner=self._owner)
+
+        await self._run_lane(
+            self._service.wake_event(WorkLane.SUBMIT),
+            self._claimer(WorkLane.SUBMIT),
+            submit,
+            capacity=self._settings.submit_concurrency,
+            next_due=partial(self._service.next_due_at, WorkLane.SUBMIT),
+        )
+
+    async def _deliver_lane(self) -> None:
+        await self._run_lane(
+            self._service.wake_event(WorkLane.DELIVER),
+            self._claimer(WorkLane.DELIVER),
+            self._service.deliver,
+            capacity=self._settings.deliver_concurrency,
+            next_due=partial(self._service.next_due_at, WorkLane.DELIVER),
+        )
+
+    async def _poll_lane(self) -> None:
+        """Every tick, poll all pending rows due within it together, one request per chunk."""
+        wake = self._service.wake_event(WorkLane.POLL)
+        tick = self._settings.poll_interval
         while True:
             wake.clear()
             try:
-                next_due = await self._service.process_due()
+                now = self._clock()
+                records = await self._repository.claim(
+                    WorkLane.POLL,
+                    owner=self._owner,
+                    now=now,
+                    lease_until=now + self._settings.lease_seconds,
+                    limit=POLL_CHUNK * self._settings.poll_concurrency,
+                    due_by=now + tick / 2,
+                )
+                if records:
+                    chunks = [
+                        records[start : start + POLL_CHUNK]
+                        for start in range(0, len(records), POLL_CHUNK)
+                    ]
+                    await asyncio.gather(*(self._poll_chunk(chunk) for chunk in chunks))
+                    if len(records) == POLL_CHUNK * self._settings.poll_concurrency:
+                        continue
+                next_due = await self._service.next_due_at(WorkLane.POLL)
             except Exception:
-                logger.exception("the identification worker failed; pausing before the next round")
+                logger.exception("the poll lane failed; pausing before the next round")
                 next_due = self._clock() + ERROR_PAUSE
-            timeout = None if next_due is None else max(0.0, next_due - self._clock())
-            if timeout == 0.0:
-                continue
+            self.last_round_at = self._clock()
+            # Polls are grouped on ticks: wait at least one tick unless woken by a new submission.
+            timeout = None if next_due is None else max(tick / 2, next_due - self._clock())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout)
+
+    async def _poll_chunk(self, records: Sequence[IdentificationRecord]) -> None:
+        ids = [record.id for record in records]
+        self._leased.update(ids)
+        try:
+            async with asyncio.timeout(self._settings.step_deadline):
+                await self._service.poll(records, owner=self._owner)
+        except TimeoutError:
+            logger.warning("polling %d identifications took too long", len(records))
+            for record in records:
+                await self._repository.release(record.id, owner=self._owner)
+        except Exception:
+            logger.exception("polling %d identifications failed", len(records))
+            for record in records:
+                await self._repository.release(record.id, owner=self._owner)
+        finally:
+            self._leased.difference_update(ids)
+
+    # -- the machinery --------------------------------------------------------------------------
+
+    def _claimer(self, lane: WorkLane) -> Callable[[int], Awaitable[list[IdentificationRecord]]]:
+        async def claim(limit: int) -> list[IdentificationRecord]:
+            now = self._clock()
+            return await self._repository.claim(
+                lane,
+                owner=self._owner,
+                now=now,
+                lease_until=now + self._settings.lease_seconds,
+                limit=limit,
+            )
+
+        return claim
+
+    async def _run_lane(
+        self,
+        wake: asyncio.Event,
+        claim: Callable[[int], Awaitable[list[IdentificationRecord]]],
+        work: Callable[[IdentificationRecord], Awaitable[None]],
+        *,
+        capacity: int,
+        next_due: Callable[[], Awaitable[float | None]],
+        leased: bool = True,
+    ) -> None:
+        """Keep up to `capacity` rows in work, each in its own task; sleep when none is due."""
+        in_flight: set[asyncio.Task[None]] = set()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            wake.set()
+
+        try:
+            while True:
+                wake.clear()
+                try:
+                    free = capacity - len(in_flight)
+                    records = await claim(free) if free > 0 else []
+                    for record in records:
+                        task = asyncio.create_task(self._work_on(work, record, leased=leased))
+                        in_flight.add(task)
+                        task.add_done_callback(finished)
+                    if free > 0 and len(records) == free:
+                        continue
+                    due = await next_due() if free > 0 else None
+                except Exception:
+                    logger.exception("a worker lane failed; pausing before the next round")
+                    due = self._clock() + ERROR_PAUSE
+                self.last_round_at = self._clock()
+                timeout = None if due is None else max(0.0, due - self._clock())
+                if timeout == 0.0:
+                    await asyncio.sleep(0)
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), timeout)
+        finally:
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _work_on(
+        self,
+        work: Callable[[IdentificationRecord], Awaitable[None]],
+        record: IdentificationRecord,
+        *,
+        leased: bool,
+    ) -> None:
+        if leased:
+            self._leased.add(record.id)
+        try:
+            async with asyncio.timeout(self._settings.step_deadline):
+                await work(record)
+        except TimeoutError:
+            logger.warning(
+                "identification %s: step in state %s took too long", record.id, record.state
+            )
+            if leased:
+                await self._repository.release(record.id, owner=self._owner)
+        except Exception:
+            # One broken row must not stall the others; its lease lapses and it is tried again.
+            logger.exception(
+                "identification %s failed unexpectedly in state %s", record.id, record.state
+            )
+        finally:
+            self._leased.discard(record.id)
+
+    async def _keep_leases(self) -> None:
+        """Renew the leases of rows in work, so no other worker takes them over meanwhile."""
+        period = self._settings.lease_seconds / 3
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await self._repository.renew_leases(
+                    sorted(self._leased),
+                    owner=self._owner,
+                    lease_until=self._clock() + self._settings.lease_seconds,
+                )
+            except Exception:
+                logger.exception("renewing leases failed")

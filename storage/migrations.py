@@ -75,9 +75,42 @@ CREATE INDEX identifications_due
         OR (state = 'failed' AND notified_at IS NULL);
 """
 
+# Several worker processes may share one database: a row is worked on only by the holder of its
+# lease (owner and expiry, taken with a compare-and-set, renewed while working, taken over after
+# expiry). The status message is a job of its own with its own lease, so that a slow submission
+# never delays the "looking at your plant" reply. Rows stored before this step had their status
+# handled by the handler already.
+_ENGINE = """
+ALTER TABLE identifications ADD COLUMN lease_owner TEXT NULL;
+ALTER TABLE identifications ADD COLUMN lease_until REAL NULL;
+ALTER TABLE identifications ADD COLUMN step_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE identifications ADD COLUMN last_error TEXT NULL;
+ALTER TABLE identifications ADD COLUMN status_sent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE identifications ADD COLUMN status_lease_until REAL NULL;
+ALTER TABLE identifications ADD COLUMN status_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE identifications ADD COLUMN confirmed_at REAL NULL;
+UPDATE identifications SET status_sent = 1;
+CREATE INDEX identifications_status_to_send
+    ON identifications (id) WHERE status_sent = 0;
+"""
+
+# Updates Telegram considers delivered once the next getUpdates offset acknowledges them: they are
+# stored here first, then handled, so a crash between the two loses nothing.
+_INBOX = """
+CREATE TABLE telegram_inbox (
+    update_id INTEGER PRIMARY KEY,
+    payload TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    lease_until REAL NULL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_identifications", _IDENTIFICATIONS),
     Migration("0002_identifications_due_index", _DUE_INDEX),
+    Migration("0003_engine_leases", _ENGINE),
+    Migration("0004_telegram_inbox", _INBOX),
 )
 
 

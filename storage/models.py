@@ -37,6 +37,13 @@ class IdentificationRecord:
     result_json: str | None
     confirmed_suggestion_id: int | None
     notified_at: float | None
+    lease_owner: str | None
+    lease_until: float | None
+    step_attempts: int
+    last_error: str | None
+    status_sent: bool
+    status_attempts: int
+    confirmed_at: float | None
     photos: tuple[PhotoRef, ...]
 
     @property

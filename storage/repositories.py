@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import aiosqlite
 
+from bot.model import WorkLane
 from storage.database import Database
 from storage.models import (
     IdentificationRecord,
@@ -36,7 +37,7 @@ class IdentificationRepository(Protocol):
 
     async def due(self, now: float, *, limit: int = 100) -> list[IdentificationRecord]: ...
 
-    async def next_due_at(self) -> float | None: ...
+    async def next_due_at(self, lane: WorkLane | None = None) -> float | None: ...
 
     async def start_submitting(
         self, identification_id: int, *, custom_id: int, now: float
@@ -58,6 +59,7 @@ class IdentificationRepository(Protocol):
         now: float,
         next_attempt_at: float,
         unavailable_since: float | None,
+        error: str | None = None,
     ) -> bool: ...
 
     async def mark_delay_notified(self, identification_id: int) -> None: ...
@@ -78,6 +80,53 @@ class IdentificationRepository(Protocol):
         self, identification_id: int, suggestion_id: int | None
     ) -> None: ...
 
+    async def claim(
+        self,
+        lane: WorkLane,
+        *,
+        owner: str,
+        now: float,
+        lease_until: float,
+        limit: int,
+        due_by: float | None = None,
+    ) -> list[IdentificationRecord]: ...
+
+    async def start_paid_submission(
+        self, identification_id: int, *, custom_id: int, owner: str, now: float
+    ) -> bool: ...
+
+    async def renew_leases(
+        self, identification_ids: Sequence[int], *, owner: str, lease_until: float
+    ) -> int: ...
+
+    async def release(self, identification_id: int, *, owner: str) -> None: ...
+
+    async def release_all(self, *, owner: str) -> None: ...
+
+    async def claim_status_messages(
+        self, *, now: float, lease_until: float, limit: int
+    ) -> list[IdentificationRecord]: ...
+
+    async def record_status_message(self, identification_id: int, message_id: int) -> bool: ...
+
+    async def retry_status_message(self, identification_id: int, *, at: float) -> None: ...
+
+    async def settle_status_message(self, identification_id: int) -> bool: ...
+
+    async def status_messages_to_send(self) -> int: ...
+
+    async def next_status_due_at(self) -> float | None: ...
+
+    async def give_up_delivery(
+        self, identification_id: int, *, reason: str, now: float
+    ) -> bool: ...
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int: ...
+
+    async def record_confirmation(
+        self, identification_id: int, suggestion_id: int | None, *, now: float
+    ) -> None: ...
+
     async def count_by_state(self) -> dict[IdentificationState, int]: ...
 
 
@@ -85,8 +134,26 @@ _COLUMNS = (
     "id, chat_id, user_id, request_message_id, message_thread_id, status_message_id, "
     "result_message_id, language, latitude, longitude, custom_id, plantid_id, state, "
     "failure_reason, attempts, polls, created_at, updated_at, next_attempt_at, "
-    "unavailable_since, delay_notified, result_json, confirmed_suggestion_id, notified_at"
+    "unavailable_since, delay_notified, result_json, confirmed_suggestion_id, notified_at, "
+    "lease_owner, lease_until, step_attempts, last_error, status_sent, status_attempts, "
+    "confirmed_at"
 )
+
+# What each lane may claim, besides being due and not leased. A submission waits until the status
+# message is settled (sent, or given up), so a crash can't leave one status message per attempt;
+# a result or failure notice waits too (or takes over a status job that is stuck), so it never
+# races the status reply.
+_LANE_CONDITIONS = {
+    WorkLane.SUBMIT: "state IN ('received', 'submitting') AND status_sent = 1",
+    WorkLane.POLL: "state = 'pending'",
+    WorkLane.DELIVER: (
+        "(state = 'completed' OR (state = 'failed' AND notified_at IS NULL)) "
+        "AND (status_sent = 1 OR status_lease_until IS NULL OR status_lease_until < :now)"
+    ),
+}
+_ACTIVE_STATES = "('received', 'submitting', 'pending')"
+# Changing state ends the step: the lease goes, and the next step starts counting its attempts.
+_NEXT_STEP = "lease_owner = NULL, lease_until = NULL, step_attempts = 0, last_error = NULL"
 
 _PHOTO_COLUMNS = "file_id, file_unique_id, message_id, file_size, width, height"
 
@@ -144,12 +211,19 @@ def _record(row: sqlite3.Row, photos: tuple[PhotoRef, ...]) -> IdentificationRec
         result_json=row["result_json"],
         confirmed_suggestion_id=row["confirmed_suggestion_id"],
         notified_at=row["notified_at"],
+        lease_owner=row["lease_owner"],
+        lease_until=row["lease_until"],
+        step_attempts=row["step_attempts"],
+        last_error=row["last_error"],
+        status_sent=bool(row["status_sent"]),
+        status_attempts=row["status_attempts"],
+        confirmed_at=row["confirmed_at"],
         photos=photos,
     )
 
 
 async def _fetchall(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
+    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] | dict[str, Any] = ()
 ) -> list[sqlite3.Row]:
     """Run a query and return its rows."""
     async with conn.execute(sql, params) as cursor:
@@ -281,7 +355,7 @@ class SqliteIdentificationRepository:
     async def set_status_message(self, identification_id: int, message_id: int | None) -> None:
         """Remember (or forget) the message that shows the request's progress."""
         await self._change(
-            "UPDATE identifications SET status_message_id = ? WHERE id = ?",
+            "UPDATE identifications SET status_message_id = ?, status_sent = 1 WHERE id = ?",
             (message_id, identification_id),
         )
 
@@ -295,14 +369,28 @@ class SqliteIdentificationRepository:
                 (now, limit),
             )
 
-    async def next_due_at(self) -> float | None:
-        """Return when the next identification needs work, or None if none will."""
-        async with self._db.turn() as conn:
-            rows = await _fetchall(
-                conn,
-                f"SELECT MIN(next_attempt_at) FROM identifications {_DUE_INDEX} "
-                f"WHERE {_NEEDS_WORK}",
+    async def next_due_at(self, lane: WorkLane | None = None) -> float | None:
+        """Return when the next identification (of `lane`) may be worked on, or None if never."""
+        if lane is None:
+            sql = (
+                f"SELECT MIN(next_attempt_at) FROM identifications {_DUE_INDEX} WHERE {_NEEDS_WORK}"
             )
+        else:
+            # A leased row comes back when its lease ends; a result waits for its status message.
+            ready = (
+                "MAX(next_attempt_at, COALESCE(lease_until, 0), "
+                "CASE WHEN status_sent = 0 THEN COALESCE(status_lease_until, 0) ELSE 0 END)"
+            )
+            condition = _LANE_CONDITIONS[lane].replace(
+                "AND (status_sent = 1 OR status_lease_until IS NULL OR status_lease_until < :now)",
+                "",
+            )
+            sql = (
+                f"SELECT MIN({ready}) FROM identifications {_DUE_INDEX} "
+                f"WHERE ({_NEEDS_WORK}) AND {condition}"
+            )
+        async with self._db.turn() as conn:
+            rows = await _fetchall(conn, sql)
         value = rows[0][0]
         return None if value is None else float(value)
 
@@ -315,6 +403,26 @@ class SqliteIdentificationRepository:
             (str(_S.SUBMITTING), custom_id, now),
         )
 
+    async def start_paid_submission(
+        self, identification_id: int, *, custom_id: int, owner: str, now: float
+    ) -> bool:
+        """Count a submission under `custom_id`, only while `owner` holds a live lease."""
+        return await self._change(
+            "UPDATE identifications SET state = ?, attempts = attempts + 1, custom_id = ?, "
+            "updated_at = ? WHERE id = ? AND state IN (?, ?) AND lease_owner = ? "
+            "AND lease_until >= ?",
+            (
+                str(_S.SUBMITTING),
+                custom_id,
+                now,
+                identification_id,
+                str(_S.RECEIVED),
+                str(_S.SUBMITTING),
+                owner,
+                now,
+            ),
+        )
+
     async def mark_pending(
         self, identification_id: int, *, plantid_id: int, now: float, next_attempt_at: float
     ) -> bool:
@@ -322,7 +430,7 @@ class SqliteIdentificationRepository:
         return await self._transition(
             identification_id,
             (_S.SUBMITTING,),
-            "state = ?, plantid_id = ?, polls = 0, unavailable_since = NULL, "
+            f"state = ?, plantid_id = ?, polls = 0, unavailable_since = NULL, {_NEXT_STEP}, "
             "updated_at = ?, next_attempt_at = ?",
             (str(_S.PENDING), plantid_id, now, next_attempt_at),
         )
@@ -334,7 +442,8 @@ class SqliteIdentificationRepository:
         return await self._transition(
             identification_id,
             (_S.PENDING,),
-            "polls = polls + 1, unavailable_since = NULL, updated_at = ?, next_attempt_at = ?",
+            f"polls = polls + 1, unavailable_since = NULL, {_NEXT_STEP}, updated_at = ?, "
+            "next_attempt_at = ?",
             (now, next_attempt_at),
         )
 
@@ -346,14 +455,17 @@ class SqliteIdentificationRepository:
         now: float,
         next_attempt_at: float,
         unavailable_since: float | None,
+        error: str | None = None,
     ) -> bool:
         """Retry later in the same state; keep the first moment the service became unavailable."""
         return await self._transition(
             identification_id,
             (expected,),
             "updated_at = ?, next_attempt_at = ?, unavailable_since = "
-            "CASE WHEN ? IS NULL THEN NULL ELSE COALESCE(unavailable_since, ?) END",
-            (now, next_attempt_at, unavailable_since, unavailable_since),
+            "CASE WHEN ? IS NULL THEN NULL ELSE COALESCE(unavailable_since, ?) END, "
+            "step_attempts = step_attempts + 1, last_error = ?, "
+            "lease_owner = NULL, lease_until = NULL",
+            (now, next_attempt_at, unavailable_since, unavailable_since, error),
         )
 
     async def mark_delay_notified(self, identification_id: int) -> None:
@@ -369,7 +481,7 @@ class SqliteIdentificationRepository:
         return await self._transition(
             identification_id,
             (_S.SUBMITTING, _S.PENDING),
-            "state = ?, plantid_id = ?, result_json = ?, unavailable_since = NULL, "
+            f"state = ?, plantid_id = ?, result_json = ?, unavailable_since = NULL, {_NEXT_STEP}, "
             "updated_at = ?, next_attempt_at = ?",
             (str(_S.COMPLETED), plantid_id, result_json, now, now),
         )
@@ -381,7 +493,7 @@ class SqliteIdentificationRepository:
         return await self._transition(
             identification_id,
             (_S.COMPLETED,),
-            "state = ?, result_message_id = ?, notified_at = ?, updated_at = ?",
+            f"state = ?, result_message_id = ?, notified_at = ?, {_NEXT_STEP}, updated_at = ?",
             (str(_S.DELIVERED), result_message_id, now, now),
         )
 
@@ -390,15 +502,15 @@ class SqliteIdentificationRepository:
         return await self._transition(
             identification_id,
             (_S.RECEIVED, _S.SUBMITTING, _S.PENDING, _S.COMPLETED),
-            "state = ?, failure_reason = ?, unavailable_since = NULL, updated_at = ?, "
-            "next_attempt_at = ?",
+            f"state = ?, failure_reason = ?, unavailable_since = NULL, {_NEXT_STEP}, "
+            "updated_at = ?, next_attempt_at = ?",
             (str(_S.FAILED), reason, now, now),
         )
 
     async def mark_failure_notified(self, identification_id: int, *, now: float) -> bool:
         """Record that the person was told about the failure."""
         return await self._change(
-            "UPDATE identifications SET notified_at = ?, updated_at = ? "
+            f"UPDATE identifications SET notified_at = ?, updated_at = ?, {_NEXT_STEP} "
             "WHERE id = ? AND state = ? AND notified_at IS NULL",
             (now, now, identification_id, str(_S.FAILED)),
         )
@@ -410,6 +522,178 @@ class SqliteIdentificationRepository:
         await self._change(
             "UPDATE identifications SET confirmed_suggestion_id = ? WHERE id = ?",
             (suggestion_id, identification_id),
+        )
+
+    async def claim(
+        self,
+        lane: WorkLane,
+        *,
+        owner: str,
+        now: float,
+        lease_until: float,
+        limit: int,
+        due_by: float | None = None,
+    ) -> list[IdentificationRecord]:
+        """Lease up to `limit` rows of `lane` due by `due_by` (default now), earliest first."""
+        async with self._db.transaction() as conn:
+            rows = await _fetchall(
+                conn,
+                f"UPDATE identifications SET lease_owner = :owner, lease_until = :until "
+                f"WHERE id IN (SELECT id FROM identifications {_DUE_INDEX} "
+                f"WHERE ({_NEEDS_WORK}) AND {_LANE_CONDITIONS[lane]} "
+                "AND next_attempt_at <= :due AND (lease_until IS NULL OR lease_until < :now) "
+                "ORDER BY next_attempt_at, id LIMIT :limit) RETURNING id",
+                {
+                    "owner": owner,
+                    "until": lease_until,
+                    "now": now,
+                    "due": now if due_by is None else due_by,
+                    "limit": limit,
+                },
+            )
+            ids = sorted(int(row["id"]) for row in rows)
+            if not ids:
+                return []
+            return await _select(
+                conn,
+                f"WHERE id IN ({_placeholders(len(ids))}) ORDER BY next_attempt_at, id",
+                ids,
+            )
+
+    async def renew_leases(
+        self, identification_ids: Sequence[int], *, owner: str, lease_until: float
+    ) -> int:
+        """Extend the leases `owner` still holds; return how many it still held."""
+        if not identification_ids:
+            return 0
+        async with (
+            self._db.turn() as conn,
+            conn.execute(
+                f"UPDATE identifications SET lease_until = ? WHERE lease_owner = ? "
+                f"AND id IN ({_placeholders(len(identification_ids))})",
+                [lease_until, owner, *identification_ids],
+            ) as cursor,
+        ):
+            return cursor.rowcount
+
+    async def release(self, identification_id: int, *, owner: str) -> None:
+        """Give a lease back without changing the row, so that work can resume at once."""
+        await self._change(
+            "UPDATE identifications SET lease_owner = NULL, lease_until = NULL "
+            "WHERE id = ? AND lease_owner = ?",
+            (identification_id, owner),
+        )
+
+    async def release_all(self, *, owner: str) -> None:
+        """Give back every lease `owner` holds (a clean shutdown)."""
+        async with self._db.turn() as conn:
+            await conn.execute(
+                "UPDATE identifications SET lease_owner = NULL, lease_until = NULL "
+                "WHERE lease_owner = ?",
+                (owner,),
+            )
+
+    async def claim_status_messages(
+        self, *, now: float, lease_until: float, limit: int
+    ) -> list[IdentificationRecord]:
+        """Lease up to `limit` active identifications whose status message is still to send."""
+        async with self._db.transaction() as conn:
+            rows = await _fetchall(
+                conn,
+                "UPDATE identifications SET status_lease_until = :until "
+                "WHERE id IN (SELECT id FROM identifications "
+                "INDEXED BY identifications_status_to_send WHERE status_sent = 0 "
+                f"AND state IN {_ACTIVE_STATES} "
+                "AND (status_lease_until IS NULL OR status_lease_until < :now) "
+                "ORDER BY id LIMIT :limit) RETURNING id",
+                {"until": lease_until, "now": now, "limit": limit},
+            )
+            ids = sorted(int(row["id"]) for row in rows)
+            if not ids:
+                return []
+            return await _select(conn, f"WHERE id IN ({_placeholders(len(ids))}) ORDER BY id", ids)
+
+    async def record_status_message(self, identification_id: int, message_id: int) -> bool:
+        """Store the sent status message; False if its job was given up or taken over meanwhile."""
+        return await self._change(
+            "UPDATE identifications SET status_message_id = ?, status_sent = 1, "
+            "status_lease_until = NULL WHERE id = ? AND status_sent = 0",
+            (message_id, identification_id),
+        )
+
+    async def retry_status_message(self, identification_id: int, *, at: float) -> None:
+        """Try the status message again at `at`, counting the failed attempt."""
+        await self._change(
+            "UPDATE identifications SET status_lease_until = ?, "
+            "status_attempts = status_attempts + 1 WHERE id = ? AND status_sent = 0",
+            (at, identification_id),
+        )
+
+    async def settle_status_message(self, identification_id: int) -> bool:
+        """Stop trying to send the status message; False if it was already settled."""
+        return await self._change(
+            "UPDATE identifications SET status_sent = 1, status_lease_until = NULL "
+            "WHERE id = ? AND status_sent = 0",
+            (identification_id,),
+        )
+
+    async def status_messages_to_send(self) -> int:
+        """Return how many status messages wait to be sent."""
+        async with self._db.turn() as conn:
+            rows = await _fetchall(
+                conn,
+                "SELECT COUNT(*) FROM identifications INDEXED BY identifications_status_to_send "
+                f"WHERE status_sent = 0 AND state IN {_ACTIVE_STATES}",
+            )
+        return int(rows[0][0])
+
+    async def next_status_due_at(self) -> float | None:
+        """Return when a status message still to send may next be tried, or None if none waits."""
+        async with self._db.turn() as conn:
+            rows = await _fetchall(
+                conn,
+                "SELECT MIN(COALESCE(status_lease_until, 0)) FROM identifications "
+                "INDEXED BY identifications_status_to_send "
+                f"WHERE status_sent = 0 AND state IN {_ACTIVE_STATES}",
+            )
+        value = rows[0][0]
+        return None if value is None else float(value)
+
+    async def give_up_delivery(self, identification_id: int, *, reason: str, now: float) -> bool:
+        """End a result or notice that can't reach the person: failed, and nobody to tell."""
+        return await self._change(
+            f"UPDATE identifications SET state = ?, failure_reason = COALESCE(?, failure_reason), "
+            f"notified_at = ?, updated_at = ?, {_NEXT_STEP} WHERE id = ? "
+            "AND (state = ? OR (state = ? AND notified_at IS NULL))",
+            (
+                str(_S.FAILED),
+                reason,
+                now,
+                now,
+                identification_id,
+                str(_S.COMPLETED),
+                str(_S.FAILED),
+            ),
+        )
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """Follow a group that became a supergroup: its identifications now answer there."""
+        async with (
+            self._db.turn() as conn,
+            conn.execute(
+                "UPDATE OR IGNORE identifications SET chat_id = ? WHERE chat_id = ?",
+                (new_chat_id, old_chat_id),
+            ) as cursor,
+        ):
+            return cursor.rowcount
+
+    async def record_confirmation(
+        self, identification_id: int, suggestion_id: int | None, *, now: float
+    ) -> None:
+        """Remember which suggestion the person confirmed (None clears it), and when."""
+        await self._change(
+            "UPDATE identifications SET confirmed_suggestion_id = ?, confirmed_at = ? WHERE id = ?",
+            (suggestion_id, now, identification_id),
         )
 
     async def count_by_state(self) -> dict[IdentificationState, int]:

@@ -27,9 +27,11 @@ from bot.model import (
     PhotoRef,
     PhotoUnavailable,
     ReplyTo,
+    WorkLane,
 )
 from bot.rendering import RenderedMessage, ResultOptions
 from bot.service import FlowSettings, IdentificationService
+from bot.worker import Worker, WorkerSettings
 from plantid import PlantIdClient
 from storage.database import open_database
 from storage.models import IdentificationRecord
@@ -131,6 +133,19 @@ async def repository(tmp_path: Path) -> AsyncIterator[SqliteIdentificationReposi
 
 
 @pytest.fixture
+def worker(
+    service: IdentificationService, repository: SqliteIdentificationRepository, clock: Clock
+) -> Worker:
+    return Worker(
+        service,
+        repository,
+        WorkerSettings(poll_interval=SETTINGS.poll_interval_min),
+        owner="test-worker",
+        clock=clock,
+    )
+
+
+@pytest.fixture
 async def service(
     repository: SqliteIdentificationRepository, chat: MemoryChat, clock: Clock
 ) -> AsyncIterator[IdentificationService]:
@@ -182,46 +197,68 @@ def done_answer(plantid_id: int = 501, custom_id: int | None = 1) -> httpx.Respo
     return httpx.Response(200, json=samples.identification(plantid_id, custom_id=custom_id))
 
 
-async def test_received_photo_is_stored_acknowledged_and_wakes_the_worker(
+async def test_received_photo_is_stored_and_wakes_every_lane(
     service: IdentificationService, chat: MemoryChat
 ) -> None:
     record = await receive(service, chat)
 
     assert record.state == IdentificationState.RECEIVED
+    assert not chat.statuses, "the handler only stores; a lane sends the status"
+    assert service.wake_event(None).is_set()
+    assert all(service.wake_event(lane).is_set() for lane in WorkLane)
+
+
+async def test_status_lane_acknowledges_the_photo_with_a_reply(
+    service: IdentificationService, worker: Worker, chat: MemoryChat, api: respx.MockRouter
+) -> None:
+    api.post("/enqueue_identification").mock(return_value=pending_answer())
+    await receive(service, chat)
+
+    await worker.run_once()
+
+    record = await current(service)
     assert [text for _, _, text in chat.statuses] == ["🔎 Looking at your plant…"]
     assert record.status_message_id == chat.statuses[0][1]
+    assert record.status_sent
     assert chat.statuses[0][0] == ReplyTo(CHAT_ID, 1, None)
-    assert service.work_available.is_set()
 
 
 async def test_the_same_request_twice_is_recorded_and_acknowledged_once(
-    service: IdentificationService, chat: MemoryChat
+    service: IdentificationService, worker: Worker, chat: MemoryChat, api: respx.MockRouter
 ) -> None:
+    api.post("/enqueue_identification").mock(return_value=pending_answer())
     await receive(service, chat)
     await receive(service, chat)
+
+    await worker.run_once()
 
     assert len(chat.statuses) == 1
 
 
-async def test_a_chat_that_refuses_the_status_still_gets_the_request_stored(
-    service: IdentificationService, chat: MemoryChat
+async def test_a_chat_that_refuses_the_status_spends_no_credit(
+    service: IdentificationService, worker: Worker, chat: MemoryChat, api: respx.MockRouter
 ) -> None:
+    enqueue = api.post("/enqueue_identification").mock(return_value=pending_answer())
     chat.refuse_status = ChatUnwritable("bot was blocked by the user")
+    await receive(service, chat)
 
-    record = await receive(service, chat)
+    await worker.run_once()
+    await worker.run_once()
 
-    assert record.state == IdentificationState.RECEIVED
-    assert record.status_message_id is None
-    assert service.work_available.is_set()
+    record = await current(service)
+    assert not enqueue.called
+    assert record.state == IdentificationState.FAILED
+    assert record.notified_at is not None, "nobody can be told: the row is finished"
+    assert not chat.shown
 
 
 async def test_received_becomes_pending_once_plantid_accepts_it(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter
+    service: IdentificationService, worker: Worker, chat: MemoryChat, api: respx.MockRouter
 ) -> None:
     enqueue = api.post("/enqueue_identification").mock(return_value=pending_answer())
     record = await receive(service, chat)
 
-    await service.process_due()
+    await worker.run_once()
 
     after = await current(service)
     assert after.state == IdentificationState.PENDING
@@ -234,6 +271,7 @@ async def test_received_becomes_pending_once_plantid_accepts_it(
 
 async def test_submitting_row_is_recovered_by_custom_id_without_paying_again(
     service: IdentificationService,
+    worker: Worker,
     chat: MemoryChat,
     api: respx.MockRouter,
     repository: SqliteIdentificationRepository,
@@ -243,11 +281,14 @@ async def test_submitting_row_is_recovered_by_custom_id_without_paying_again(
     lookup = api.post("/get_identification_result/custom_id/1").mock(
         return_value=pending_answer(777)
     )
+    api.post("/get_identification_result/multiple").mock(
+        return_value=httpx.Response(200, json=[samples.identification(777, pending=True)])
+    )
     record = await receive(service, chat)
     # A crash after the enqueue left: the row says submitting, Plant.id knows the custom_id.
     assert await repository.start_submitting(record.id, custom_id=record.id, now=clock.now)
 
-    await service.process_due()
+    await worker.run_once()
 
     after = await current(service)
     assert after.state == IdentificationState.PENDING
@@ -258,6 +299,7 @@ async def test_submitting_row_is_recovered_by_custom_id_without_paying_again(
 
 async def test_submitting_row_unknown_to_plantid_is_submitted_again(
     service: IdentificationService,
+    worker: Worker,
     chat: MemoryChat,
     api: respx.MockRouter,
     repository: SqliteIdentificationRepository,
@@ -270,24 +312,28 @@ async def test_submitting_row_unknown_to_plantid_is_submitted_again(
     record = await receive(service, chat)
     assert await repository.start_submitting(record.id, custom_id=record.id, now=clock.now)
 
-    await service.process_due()
+    await worker.run_once()
 
     assert (await current(service)).state == IdentificationState.PENDING
     assert enqueue.call_count == 1
 
 
 async def test_pending_stays_pending_and_is_polled_later_while_plantid_works(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter, clock: Clock
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
 ) -> None:
     api.post("/enqueue_identification").mock(return_value=pending_answer())
     poll = api.post("/get_identification_result/multiple").mock(
         return_value=httpx.Response(200, json=[samples.identification(501, pending=True)])
     )
     await receive(service, chat)
-    await service.process_due()
+    await worker.run_once()
     clock.now += SETTINGS.poll_interval_min
 
-    await service.process_due()
+    await worker.run_once()
 
     after = await current(service)
     assert poll.called
@@ -297,36 +343,41 @@ async def test_pending_stays_pending_and_is_polled_later_while_plantid_works(
 
 
 async def test_finished_identification_is_completed_then_delivered_with_buttons(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter, clock: Clock
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
 ) -> None:
     api.post("/enqueue_identification").mock(return_value=pending_answer())
     api.post("/get_identification_result/multiple").mock(
         return_value=httpx.Response(200, json=[samples.identification(501)])
     )
     details = api.post("/get_identification_result/501").mock(return_value=done_answer())
-    record = await receive(service, chat)
-    await service.process_due()
+    await receive(service, chat)
+    await worker.run_once()
     clock.now += SETTINGS.poll_interval_min
 
-    await service.process_due()
-    completed = await current(service)
-    assert completed.state == IdentificationState.COMPLETED
-    assert completed.result_json is not None
+    await worker.run_once()
     assert json.loads(details.calls.last.request.content)["plant_language"] == "en"
-
-    await service.process_due()
     delivered = await current(service)
+    assert delivered.result_json is not None
     assert delivered.state == IdentificationState.DELIVERED
-    assert delivered.result_message_id == record.status_message_id
+    assert delivered.status_message_id is not None
+    assert delivered.result_message_id == delivered.status_message_id
     [(message_id, message)] = chat.shown
-    assert message_id == record.status_message_id
+    assert message_id == delivered.status_message_id
     assert "<b>Common dandelion</b> (<i>Taraxacum officinale</i>), 81%" in message.text
     assert message.keyboard is not None
     assert len(message.keyboard.inline_keyboard) == 3
 
 
 async def test_identification_that_plantid_failed_ends_failed_and_the_person_is_told(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter, clock: Clock
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
 ) -> None:
     api.post("/enqueue_identification").mock(return_value=pending_answer())
     failed = samples.identification(501)
@@ -335,15 +386,15 @@ async def test_identification_that_plantid_failed_ends_failed_and_the_person_is_
         return_value=httpx.Response(200, json=[failed])
     )
     await receive(service, chat)
-    await service.process_due()
+    await worker.run_once()
     clock.now += SETTINGS.poll_interval_min
 
-    await service.process_due()
+    await worker.run_once()
     after = await current(service)
     assert after.state == IdentificationState.FAILED
     assert FailureReason.parse(after.failure_reason) == FailureReason.REJECTED
 
-    await service.process_due()
+    await worker.run_once()
     assert (await current(service)).notified_at is not None
     [(_, message)] = chat.shown
     assert message.keyboard is None
@@ -351,12 +402,12 @@ async def test_identification_that_plantid_failed_ends_failed_and_the_person_is_
 
 
 async def test_photo_too_big_fails_without_paying(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter
+    service: IdentificationService, worker: Worker, chat: MemoryChat, api: respx.MockRouter
 ) -> None:
     enqueue = api.post("/enqueue_identification").mock(return_value=pending_answer())
     await receive(service, chat, data=b"\xff" * (MAX_PHOTO_BYTES + 1))
 
-    await service.process_due()
+    await worker.run_once()
 
     after = await current(service)
     assert after.state == IdentificationState.FAILED
@@ -365,12 +416,12 @@ async def test_photo_too_big_fails_without_paying(
 
 
 async def test_unreadable_photo_fails_without_paying(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter
+    service: IdentificationService, worker: Worker, chat: MemoryChat, api: respx.MockRouter
 ) -> None:
     enqueue = api.post("/enqueue_identification").mock(return_value=pending_answer())
     await receive(service, chat, data=solid_photo()[:200])
 
-    await service.process_due()
+    await worker.run_once()
 
     after = await current(service)
     assert FailureReason.parse(after.failure_reason) == FailureReason.UNREADABLE
@@ -378,7 +429,11 @@ async def test_unreadable_photo_fails_without_paying(
 
 
 async def test_plantid_outage_postpones_the_submission_instead_of_failing_it(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter, clock: Clock
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
 ) -> None:
     enqueue = api.post("/enqueue_identification").mock(
         return_value=httpx.Response(503, text="maintenance")
@@ -388,8 +443,8 @@ async def test_plantid_outage_postpones_the_submission_instead_of_failing_it(
     )
     await receive(service, chat)
 
-    next_due = await service.process_due()
-    next_due = await service.process_due() if next_due == clock.now else next_due
+    await worker.run_once()
+    next_due = await service.next_due_at(WorkLane.SUBMIT)
 
     after = await current(service)
     assert enqueue.called
@@ -400,50 +455,62 @@ async def test_plantid_outage_postpones_the_submission_instead_of_failing_it(
 
     enqueue.mock(return_value=pending_answer())
     clock.now = next_due
-    await service.process_due()
+    await worker.run_once()
     assert (await current(service)).state == IdentificationState.PENDING
 
 
 async def test_identification_unanswered_for_too_long_fails_as_timed_out(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter, clock: Clock
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
 ) -> None:
     api.post("/enqueue_identification").mock(return_value=pending_answer())
     await receive(service, chat)
-    await service.process_due()
+    await worker.run_once()
     clock.now += SETTINGS.identification_max_age + 1
 
-    await service.process_due()
+    await worker.run_once()
     after = await current(service)
     assert after.state == IdentificationState.FAILED
     assert FailureReason.parse(after.failure_reason) == FailureReason.TIMED_OUT
 
-    await service.process_due()
+    await worker.run_once()
     assert (await current(service)).notified_at is not None
     assert len(chat.shown) == 1
 
 
 async def test_a_slow_identification_edits_the_status_once(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter, clock: Clock
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
 ) -> None:
     api.post("/enqueue_identification").mock(return_value=pending_answer())
     api.post("/get_identification_result/multiple").mock(
         return_value=httpx.Response(200, json=[samples.identification(501, pending=True)])
     )
-    record = await receive(service, chat)
-    await service.process_due()
+    await receive(service, chat)
+    await worker.run_once()
 
     for _ in range(3):
         clock.now += SETTINGS.slow_notice_after
-        await service.process_due()
+        await worker.run_once()
 
     after = await current(service)
     assert after.delay_notified
     assert len(chat.edits) == 1
-    assert chat.edits[0][0] == record.status_message_id
+    assert chat.edits[0][0] == after.status_message_id
 
 
 async def test_a_result_for_a_chat_that_closed_ends_delivered_quietly(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter, clock: Clock
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
 ) -> None:
     api.post("/enqueue_identification").mock(return_value=done_answer())
     api.post("/get_identification_result/multiple").mock(
@@ -454,7 +521,7 @@ async def test_a_result_for_a_chat_that_closed_ends_delivered_quietly(
     chat.refuse_show = ChatUnwritable("bot was blocked by the user")
 
     for _ in range(3):
-        await service.process_due()
+        await worker.run_once()
         clock.now += SETTINGS.poll_interval_min
 
     after = await current(service)
@@ -463,7 +530,11 @@ async def test_a_result_for_a_chat_that_closed_ends_delivered_quietly(
 
 
 async def delivered_dandelion(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter, clock: Clock
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
 ) -> IdentificationRecord:
     api.post("/enqueue_identification").mock(return_value=pending_answer())
     api.post("/get_identification_result/multiple").mock(
@@ -472,7 +543,7 @@ async def delivered_dandelion(
     api.post("/get_identification_result/501").mock(return_value=done_answer())
     await receive(service, chat)
     for _ in range(3):
-        await service.process_due()
+        await worker.run_once()
         clock.now += SETTINGS.poll_interval_min
     record = await current(service)
     assert record.state == IdentificationState.DELIVERED
@@ -480,9 +551,13 @@ async def delivered_dandelion(
 
 
 async def test_pressing_a_suggestion_confirms_it_and_pressing_again_unconfirms(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter, clock: Clock
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
 ) -> None:
-    record = await delivered_dandelion(service, chat, api, clock)
+    record = await delivered_dandelion(service, worker, chat, api, clock)
     confirm = api.post("/confirm_suggestion/148452111").mock(return_value=CONFIRMED)
     unconfirm = api.post("/unconfirm_suggestion/148452111").mock(return_value=CONFIRMED)
 
@@ -503,9 +578,13 @@ async def test_pressing_a_suggestion_confirms_it_and_pressing_again_unconfirms(
 
 
 async def test_a_stranger_pressing_a_suggestion_gets_an_alert_and_changes_nothing(
-    service: IdentificationService, chat: MemoryChat, api: respx.MockRouter, clock: Clock
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
 ) -> None:
-    record = await delivered_dandelion(service, chat, api, clock)
+    record = await delivered_dandelion(service, worker, chat, api, clock)
     confirm = api.post("/confirm_suggestion/148452111").mock(return_value=CONFIRMED)
 
     answer = await service.press_confirm(

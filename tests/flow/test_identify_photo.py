@@ -43,7 +43,7 @@ async def test_photo_gets_a_status_that_becomes_the_result_with_buttons(
         status = bot_messages(telegram, chat)[0]
         assert status.visible_text == "🔎 Looking at your plant…"
         assert status.reply_to == photo["message_id"]
-        assert telegram.calls_to("sendChatAction")
+        assert not telegram.calls_to("sendChatAction"), "the status message says it already"
 
         await wait_for_enqueues(telegram, plantid)
         enqueue = plantid.requests_to("enqueue_identification")[0]

@@ -51,6 +51,8 @@ def start_bot(
         POLL_INTERVAL_MIN="0.05",
         POLL_INTERVAL_MAX="0.2",
         LOG_LEVEL="INFO",
+        # A killed worker's rows are taken over once its lease lapses; keep that short here.
+        LEASE_SECONDS="1",
     )
 
     def start() -> subprocess.Popen[bytes]:
