@@ -104,7 +104,6 @@ class FaultPlan:
             if queued:
                 return queued.popleft()
             plan = self._random
-            hit = plan is not None and key in plan.methods and plan.rng.random() < plan.probability
-            if plan is not None and hit:
-                return plan.fault
-        return None
+            if plan is None or key not in plan.methods:
+                return None
+            return plan.fault if plan.rng.random() < plan.probability else None
