@@ -16,6 +16,8 @@ SUGGESTION_NOT_FOUND_TEXT: Final = "The requested suggestion does not exist."
 SIMILAR_IMAGE_NOT_FOUND_TEXT: Final = "The requested image does not exist."
 # Injected "error" faults answer with this text (the real service's 5xx bodies are unknown).
 FAULT_ERROR_TEXT: Final = "Service temporarily unavailable"
+# The "key refused" switch answers every API request as if the key had been disabled (§10).
+KEY_REFUSED_TEXT: Final = "The specified api key is not active."
 # Pillow cannot read the decoded bytes: the wiki only has the base64 text, so reuse it.
 UNDECODABLE_IMAGE_TEXT: Final = "Invalid base64 image data"
 
