@@ -424,10 +424,12 @@ async def get_identification_result_multiple(request: Request) -> Response:
         raise _invalid("ids or custom_ids must be given")
     view = _view(call.body)
     found: list[Identification] = []
+    seen: set[int] = set()
     candidates = [call.emulator.find(call.api_key, ident_id) for ident_id in ids]
     candidates += [call.emulator.find_by_custom_id(call.api_key, cid) for cid in custom_ids]
     for ident in candidates:
-        if ident is not None and ident not in found:
+        if ident is not None and ident.id not in seen:
+            seen.add(ident.id)
             found.append(ident)
     return _json([call.emulator.render(ident, view, call.base_url) for ident in found])
 
