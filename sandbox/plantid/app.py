@@ -17,12 +17,12 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Message, Receive, Scope, Send
 
 from sandbox.plantid import assumptions, classify
 from sandbox.plantid.config import EmulatorConfig
-from sandbox.plantid.emulator import Emulator, Fault, NewIdentification
+from sandbox.plantid.emulator import NON_API_ENDPOINTS, Emulator, Fault, NewIdentification
 from sandbox.plantid.media import render_jpeg
 from sandbox.plantid.models import Identification, JournalEntry
 from sandbox.plantid.views import DISEASE_DETAILS, PLANT_DETAILS, View
@@ -53,33 +53,14 @@ def _invalid(description: str) -> ApiError:
     return ApiError(400, f"Invalid JSON value error: {description}")
 
 
-def endpoint_name(path: str) -> str:
-    """Map a request path to the endpoint name used by the journal and by faults."""
-    if path.startswith("/media/"):
-        return "media"
-    if not path.startswith("/v2/"):
-        return "unknown"
-    parts = path[len("/v2/") :].strip("/").split("/")
-    head = parts[0]
-    if len(parts) == 1 and head in (
-        "identify",
-        "enqueue_identification",
-        "health_assessment",
-        "usage_info",
-    ):
-        return head
-    if head == "get_identification_result":
-        if parts[1:] == ["multiple"]:
-            return "get_identification_result_multiple"
-        if len(parts) == 3 and parts[1] == "custom_id":
-            return "get_identification_result_by_custom_id"
-        return head if len(parts) == 2 else "unknown"
-    if head == "delete_identification":
-        if len(parts) == 3 and parts[1] == "custom_id":
-            return "delete_identification_by_custom_id"
-        return head if len(parts) == 2 else "unknown"
-    if head in ("confirm_suggestion", "unconfirm_suggestion") and len(parts) == 2:
-        return head
+def endpoint_name(path: str, routes: Sequence[BaseRoute] | None = None) -> str:
+    """Map a request path to the endpoint name (the route's name) used by journal and faults."""
+    scope: Scope = {"type": "http", "path": path, "root_path": "", "method": "GET"}
+    for route in api_routes() if routes is None else routes:
+        match, _ = route.matches(scope)
+        # A path with the wrong method still names its endpoint (the answer is 405).
+        if match is not Match.NONE and isinstance(route, Route):
+            return route.name
     return "unknown"
 
 
@@ -443,10 +424,12 @@ async def get_identification_result_multiple(request: Request) -> Response:
         raise _invalid("ids or custom_ids must be given")
     view = _view(call.body)
     found: list[Identification] = []
+    seen: set[int] = set()
     candidates = [call.emulator.find(call.api_key, ident_id) for ident_id in ids]
     candidates += [call.emulator.find_by_custom_id(call.api_key, cid) for cid in custom_ids]
     for ident in candidates:
-        if ident is not None and ident not in found:
+        if ident is not None and ident.id not in seen:
+            seen.add(ident.id)
             found.append(ident)
     return _json([call.emulator.render(ident, view, call.base_url) for ident in found])
 
@@ -570,6 +553,17 @@ async def _drop_connection(send: Send) -> None:
     raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
 
 
+async def _time_out(send: Send, seconds: float) -> None:
+    """Keep the client waiting `seconds`, then close without an answer (in-process: time out)."""
+    cycle = getattr(send, "__self__", None)
+    if isinstance(getattr(cycle, "transport", None), asyncio.BaseTransport):
+        await asyncio.sleep(seconds)
+        await _drop_connection(send)
+        return
+    # httpx.ASGITransport enforces no timeouts, so raise what the client's timer would.
+    raise httpx.ReadTimeout("Timed out waiting for the Plant.id emulator to answer.")
+
+
 class EmulatorApp(Starlette):
     """Add the journal and fault injection in front of Starlette's routing."""
 
@@ -597,7 +591,7 @@ class EmulatorApp(Starlette):
             return await receive()
 
         emulator = emulator_of(self)
-        endpoint = endpoint_name(scope["path"])
+        endpoint = endpoint_name(scope["path"], self.router.routes)
         entry = JournalEntry(
             endpoint, scope["method"], scope["path"], _redacted_headers(scope), _journal_json(raw)
         )
@@ -608,9 +602,28 @@ class EmulatorApp(Starlette):
                 entry.status = message["status"]
             await send(message)
 
+        switches = emulator.switches
+        if switches.outage:
+            entry.fault = "outage"
+            response = PlainTextResponse(assumptions.FAULT_ERROR_TEXT, 503)
+            await response(scope, replay, capture)
+            return
+        if switches.key_refused and endpoint not in NON_API_ENDPOINTS:
+            entry.fault = "key_refused"
+            response = PlainTextResponse(assumptions.KEY_REFUSED_TEXT, 401)
+            await response(scope, replay, capture)
+            return
+        if switches.slow:
+            entry.fault = "slow"
+            await asyncio.sleep(switches.slow)
         fault = emulator.take_fault(endpoint)
+        if fault is not None:
+            entry.fault = fault.label
         if fault is not None and fault.kind == "drop":
             await _drop_connection(send)
+            return
+        if fault is not None and fault.kind == "timeout":
+            await _time_out(send, fault.seconds)
             return
         if fault is not None and fault.kind == "error":
             response = PlainTextResponse(assumptions.FAULT_ERROR_TEXT, fault.status)
@@ -639,9 +652,10 @@ class EmulatorApp(Starlette):
             await send(message)
 
 
-def create_app(config: EmulatorConfig | None = None) -> Starlette:
-    """Build the emulator app; its state lives in `app.state.emulator`."""
-    routes = [
+def api_routes() -> list[Route]:
+    """Return the one routing table: paths, handlers, methods and endpoint names."""
+    by_id = "{identification_id:int}"
+    return [
         Route("/v2/identify", identify, methods=["POST"]),
         Route("/v2/enqueue_identification", enqueue_identification, methods=["POST"]),
         Route("/v2/health_assessment", health_assessment, methods=["POST"]),
@@ -656,7 +670,7 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
             methods=["GET", "POST"],
         ),
         Route(
-            "/v2/get_identification_result/{identification_id:int}",
+            f"/v2/get_identification_result/{by_id}",
             get_identification_result,
             methods=["GET", "POST"],
         ),
@@ -674,16 +688,18 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
             methods=["DELETE", "POST"],
         ),
         Route(
-            "/v2/delete_identification/{identification_id:int}",
-            delete_identification,
-            methods=["DELETE", "POST"],
+            f"/v2/delete_identification/{by_id}", delete_identification, methods=["DELETE", "POST"]
         ),
         Route("/v2/usage_info", usage_info, methods=["GET", "POST"]),
-        Route("/media/images/{name}", uploaded_image, methods=["GET"]),
-        Route("/media/similar/{name}", similar_image, methods=["GET"]),
+        Route("/media/images/{name}", uploaded_image, methods=["GET"], name="media"),
+        Route("/media/similar/{name}", similar_image, methods=["GET"], name="media"),
     ]
+
+
+def create_app(config: EmulatorConfig | None = None) -> Starlette:
+    """Build the emulator app; its state lives in `app.state.emulator`."""
     app = EmulatorApp(
-        routes=routes,
+        routes=api_routes(),
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
     app.state.emulator = Emulator(config or EmulatorConfig())

@@ -16,6 +16,8 @@ SUGGESTION_NOT_FOUND_TEXT: Final = "The requested suggestion does not exist."
 SIMILAR_IMAGE_NOT_FOUND_TEXT: Final = "The requested image does not exist."
 # Injected "error" faults answer with this text (the real service's 5xx bodies are unknown).
 FAULT_ERROR_TEXT: Final = "Service temporarily unavailable"
+# The "key refused" switch answers every API request as if the key had been disabled (§10).
+KEY_REFUSED_TEXT: Final = "The specified api key is not active."
 # Pillow cannot read the decoded bytes: the wiki only has the base64 text, so reuse it.
 UNDECODABLE_IMAGE_TEXT: Final = "Invalid base64 image data"
 
@@ -36,8 +38,11 @@ MAX_IMAGES: Final = 10
 # §5.1: unknown plant_details / disease_details values are rejected (400) rather than ignored,
 # so that typos in a client show up in tests; the real behaviour is undocumented.
 REJECT_UNKNOWN_DETAILS: Final = True
-# §13.13 / §7.7: /multiple answers in request order (ids first, then custom_ids), skipping
-# unknown ids and duplicates; it accepts the same view parameters as the other getters.
+# §13.13 / §7.7: /multiple answers a JSON array in request order (ids first, then
+# custom_ids), skipping unknown ids and duplicates. §3.2 lists plant_details, plant_language(s)
+# and disease_details for all result getters (ids/custom_ids being "/multiple only"), so the
+# emulator accepts them there too and renders each element like the single-id getter; §13.13
+# notes no source shows them sent to /multiple. Each element is a full §7.1 object.
 # Checks run in this order: JSON body, authentication, parameter validation, credit limits.
 # Identifications are private to the API key that created them (others get 404).
 # Basic auth accepts any user name; the password is the key.
@@ -117,3 +122,20 @@ DEFAULT_LANGUAGE: Final = "en"
 # nl uk, some pt; diseases: local names in en de cs). Descriptions exist in English only.
 # §13.5: on /identify and the getters disease details use `language(s)` when sent, otherwise
 # `plant_language(s)`.
+# §5.1: wiki_description exists in English only in the catalogue: for any language the value,
+# citation and license are the English article's (url and common_names are localized).
+
+# --- Catalogue data ------------------------------------------------------------------------------
+
+# The taxa and conditions live in sandbox/plantid/data/*.json. Every species carries a gbif_id;
+# the ids of the species added in the data-file move were written from memory and have not
+# been checked against GBIF, so treat them as plausible keys, not as references. Genera have
+# no gbif_id (returned as null, like other unknown details).
+
+# --- Control switches (not part of the API) ------------------------------------------------------
+
+# Outage answers 503 with FAULT_ERROR_TEXT on every path, image downloads included. Key refused
+# answers 401 KEY_REFUSED_TEXT on API paths. Out of credits answers 429 with the "sufficient
+# number" text to paid requests and makes usage_info report the total limit as just reached.
+# Random faults hit API paths only (not /media); "timeout" keeps a socket open for
+# `timeout_seconds` then closes it, and in-process raises httpx.ReadTimeout at once.

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from sandbox.plantid import assumptions
-from sandbox.plantid.catalogue import TAXA, Taxon
-from sandbox.plantid.diseases import CONDITIONS, Condition
+from sandbox.plantid.catalogue import Taxon
+from sandbox.plantid.diseases import Condition
 
 COLOUR_CLASSES = ("red", "orange", "yellow", "green", "blue", "purple", "pink", "white", "dark")
 _THUMBNAIL = (48, 48)
@@ -151,10 +151,12 @@ def affinity(features: Features, colour: str) -> float:
     return min(1.0, features.share(colour) * 40)
 
 
-def rank_taxa(digest: bytes, features: Features) -> list[tuple[Taxon, float]]:
-    """Rank catalogue taxa for these pictures: 3-10 suggestions, most probable first."""
-    scores = {t.name: 2.0 * affinity(features, t.colour) + unit(digest, t.name) for t in TAXA}
-    ranked = sorted(TAXA, key=lambda taxon: -scores[taxon.name])
+def rank_taxa(
+    digest: bytes, features: Features, taxa: Sequence[Taxon]
+) -> list[tuple[Taxon, float]]:
+    """Rank `taxa` for these pictures: 3-10 suggestions, most probable first."""
+    scores = {t.name: 2.0 * affinity(features, t.colour) + unit(digest, t.name) for t in taxa}
+    ranked = sorted(taxa, key=lambda taxon: -scores[taxon.name])
     span = assumptions.MAX_SUGGESTIONS - assumptions.MIN_SUGGESTIONS + 1
     count = assumptions.MIN_SUGGESTIONS + int(unit(digest, "count") * span)
     chosen = ranked[:count]
@@ -177,9 +179,11 @@ def _symptom_share(features: Features, symptom: str) -> float:
     return features.share(symptom)
 
 
-def rank_conditions(digest: bytes, features: Features) -> list[tuple[Condition, float, bool]]:
-    """Rank health conditions, adding generic parent classes flagged as redundant."""
-    specific = [c for c in CONDITIONS if not c.redundant]
+def rank_conditions(
+    digest: bytes, features: Features, conditions: Sequence[Condition]
+) -> list[tuple[Condition, float, bool]]:
+    """Rank `conditions`, adding generic parent classes flagged as redundant."""
+    specific = [c for c in conditions if not c.redundant]
     scored = sorted(
         specific,
         key=lambda c: -(2.0 * _symptom_share(features, c.symptom) + unit(digest, c.name)),
@@ -192,7 +196,7 @@ def rank_conditions(digest: bytes, features: Features) -> list[tuple[Condition, 
         (condition, probability, False)
         for condition, probability in zip(chosen, probabilities, strict=True)
     ]
-    for parent in (c for c in CONDITIONS if c.redundant):
+    for parent in (c for c in conditions if c.redundant):
         children = [p for c, p, _ in ranked if parent.name in c.classification]
         if children:
             ranked.append((parent, min(0.99, round(sum(children), 4)), True))

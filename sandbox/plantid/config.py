@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from sandbox.plantid import assumptions
+from sandbox.plantid.catalogue import Catalogue
 
 PERIODS = ("day", "week", "month", "total")
 
@@ -45,6 +46,11 @@ class ApiKeyConfig:
     total_limit: int | None = None
     is_closed: bool = False
     charges: list[Charge] = field(default_factory=list)
+    # period -> (period start, charges counted, credits among them, last counted charge):
+    # charges are appended, so each call adds up only the new ones instead of rescanning.
+    _usage: dict[str, tuple[float, int, int, Charge | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def limit(self, period: str) -> int | None:
         """Return the limit of `period` ("day", "week", "month" or "total")."""
@@ -58,7 +64,19 @@ class ApiKeyConfig:
     def used(self, period: str, now: float) -> int:
         """Return the credits used in the calendar `period` that contains `now`."""
         start = _period_start(period, now)
-        return sum(charge.credits for charge in self.charges if charge.at >= start)
+        charges = self.charges
+        cached = self._usage.get(period)
+        if (
+            cached is None
+            or cached[0] != start
+            or cached[1] > len(charges)
+            or (cached[1] and charges[cached[1] - 1] is not cached[3])
+        ):
+            cached = (start, 0, 0, None)
+        _, counted, used, _ = cached
+        used += sum(charge.credits for charge in charges[counted:] if charge.at >= start)
+        self._usage[period] = (start, len(charges), used, charges[-1] if charges else None)
+        return used
 
     def remaining(self, period: str, now: float) -> int | None:
         """Return the credits left in `period`, or None when it is unlimited."""
@@ -81,6 +99,8 @@ class EmulatorConfig:
     max_custom_id: int = assumptions.DEFAULT_MAX_CUSTOM_ID
     # Lets in-process tests deliver callbacks to an ASGI receiver without a socket.
     callback_transport: httpx.AsyncBaseTransport | None = None
+    # None loads the packaged data files when the emulator is created.
+    catalogue: Catalogue | None = None
 
 
 @dataclass(frozen=True)

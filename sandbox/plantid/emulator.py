@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import heapq
 import logging
+import random
 import threading
 import time
 from collections import deque
@@ -15,9 +17,9 @@ from typing import Any, Literal, get_args
 import httpx
 
 from sandbox.plantid import assumptions, classify
-from sandbox.plantid.catalogue import Taxon, taxon_by_name
+from sandbox.plantid.catalogue import Catalogue, Taxon, load_catalogue
 from sandbox.plantid.config import PERIODS, ApiKeyConfig, Charge, EmulatorConfig, ScriptedOutcome
-from sandbox.plantid.diseases import CONDITIONS, Condition
+from sandbox.plantid.diseases import Condition
 from sandbox.plantid.media import similar_image_id
 from sandbox.plantid.models import (
     CallbackDelivery,
@@ -35,8 +37,14 @@ logger = logging.getLogger(__name__)
 
 # "lose_answer" and "slow_answer" process the request first: the service has done (and charged
 # for) the work, but the client sees a dropped connection or waits, as after a network fault.
-FaultKind = Literal["error", "slow", "drop", "lose_answer", "slow_answer"]
+# "timeout" holds the connection for `seconds` and then closes it without an answer.
+FaultKind = Literal["error", "slow", "drop", "lose_answer", "slow_answer", "timeout"]
+RandomFaultKind = Literal["5xx", "timeout", "lose_answer"]
 ANY_ENDPOINT = "*"
+# Endpoints that are not part of the Plant.id API: random faults leave them alone.
+NON_API_ENDPOINTS = ("media", "unknown")
+SERVER_ERROR_STATUSES = (500, 502, 503, 504)
+NO_CREDITS_TEXT = "The specified api key does not have sufficient number of available credits."
 _SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
@@ -49,6 +57,40 @@ class Fault:
     remaining: int
     status: int
     seconds: float
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Switches:
+    """Show the standing fault switches; each stays on until it is turned off."""
+
+    outage: bool = False
+    slow: float | None = None
+    out_of_credits: bool = False
+    key_refused: bool = False
+
+
+@dataclass(frozen=True)
+class RandomFaults:
+    """Describe the random-fault mode: which fraction of API requests fail, and how."""
+
+    probability: float
+    kinds: tuple[RandomFaultKind, ...]
+    seed: int | None
+    timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class PendingIdentification:
+    """Describe one unfinished identification for a control panel."""
+
+    id: int
+    custom_id: int | None
+    endpoint: str
+    uploaded_datetime: float
+    # Seconds until it finishes by itself (0 when overdue); None waits for complete().
+    finishes_in: float | None
+    has_callback: bool
 
 
 @dataclass(frozen=True)
@@ -70,23 +112,27 @@ class NewIdentification:
     base_url: str
 
 
-def _condition_by_name(name: str) -> Condition:
-    for condition in CONDITIONS:
-        if condition.name.lower() == name.lower():
-            return condition
-    raise KeyError(name)
-
-
 class Emulator:
     """Hold everything one emulated Plant.id service knows; tests inspect and steer it."""
 
     def __init__(self, config: EmulatorConfig) -> None:
-        """Start empty with `config`."""
+        """Start empty with `config`, loading the catalogue data files once."""
         self.config = config
+        self.catalogue: Catalogue = config.catalogue or load_catalogue()
         self.journal: list[JournalEntry] = []
         self.callbacks: list[CallbackDelivery] = []
+        # Indexes keep every lookup O(1) however many identifications are stored or pending.
         self._identifications: dict[int, Identification] = {}
+        self._pending: dict[int, Identification] = {}
+        self._due: list[tuple[float, int]] = []
+        self._by_custom_id: dict[tuple[str, int], list[int]] = {}
+        self._suggestion_owner: dict[int, int] = {}
+        self._images: dict[str, StoredImage] = {}
+        self._image_refs: dict[str, int] = {}
         self._faults: list[Fault] = []
+        self._switches = Switches()
+        self._random: RandomFaults | None = None
+        self._rng = random.Random()
         self._scripts: deque[ScriptedOutcome] = deque()
         self._similar_colours: dict[str, str] = {}
         self._next_id = 10_000_001
@@ -112,7 +158,8 @@ class Emulator:
 
     def requests_to(self, endpoint_name: str) -> list[JournalEntry]:
         """Return the journal entries of requests to `endpoint_name`, oldest first."""
-        return [entry for entry in self.journal if entry.endpoint == endpoint_name]
+        with self._lock:
+            return [entry for entry in self.journal if entry.endpoint == endpoint_name]
 
     def inject_fault(
         self,
@@ -127,25 +174,33 @@ class Emulator:
         if kind not in get_args(FaultKind):
             raise ValueError(f"unknown fault kind {kind!r}")
         with self._lock:
-            self._faults.append(Fault(endpoint_name, kind, count, status, seconds))
+            self._faults.append(Fault(endpoint_name, kind, count, status, seconds, kind))
 
     def script_next(self, *outcomes: ScriptedOutcome) -> None:
         """Queue outcomes for the next created identifications, in order."""
         for outcome in outcomes:
             for name, _ in outcome.suggestions or ():
-                taxon_by_name(name)
+                self.catalogue.taxon(name)
             for name, _ in outcome.diseases or ():
-                _condition_by_name(name)
+                self.catalogue.condition(name)
         with self._lock:
             self._scripts.extend(outcomes)
 
     def reset(self) -> None:
-        """Forget identifications, journal, faults, scripts, callbacks and used credits."""
+        """Forget identifications, journal, faults, switches, scripts, callbacks and credits."""
         with self._lock:
             self.journal.clear()
             self.callbacks.clear()
             self._identifications.clear()
+            self._pending.clear()
+            self._due.clear()
+            self._by_custom_id.clear()
+            self._suggestion_owner.clear()
+            self._images.clear()
+            self._image_refs.clear()
             self._faults.clear()
+            self._switches = Switches()
+            self._random = None
             self._scripts.clear()
             self._similar_colours.clear()
             for key in self.config.api_keys.values():
@@ -161,9 +216,8 @@ class Emulator:
     def complete_all(self) -> None:
         """Finish every pending identification now."""
         with self._lock:
-            for ident in list(self._identifications.values()):
-                if not ident.finished:
-                    self._finish(ident)
+            for ident in list(self._pending.values()):
+                self._finish(ident)
 
     async def aclose(self) -> None:
         """Close the HTTP client used for callbacks and wait for deliveries in flight."""
@@ -173,10 +227,111 @@ class Emulator:
             await self._http.aclose()
             self._http = None
 
+    def pending(self) -> list[PendingIdentification]:
+        """Return the unfinished identifications, oldest first."""
+        self.settle_all()
+        now = time.monotonic()
+        with self._lock:
+            return [
+                PendingIdentification(
+                    id=ident.id,
+                    custom_id=ident.custom_id,
+                    endpoint=ident.endpoint,
+                    uploaded_datetime=ident.uploaded_datetime,
+                    finishes_in=None if ident.due is None else max(0.0, ident.due - now),
+                    has_callback=ident.callback_url is not None,
+                )
+                for ident in self._pending.values()
+            ]
+
+    @property
+    def delay(self) -> float | None:
+        """Return the seconds identifications take (None: until complete() is called)."""
+        with self._lock:
+            return self.config.delay
+
+    def set_delay(self, seconds: float | None) -> None:
+        """Set how long identifications take, counted from creation, pending ones included."""
+        if seconds is not None and seconds < 0:
+            raise ValueError("delay must be >= 0 or None")
+        with self._lock:
+            self.config.delay = seconds
+            self._due = []
+            for ident in self._pending.values():
+                ident.due = None if seconds is None else ident.created + seconds
+                if ident.due is not None:
+                    self._due.append((ident.due, ident.id))
+                    self._wake_for_callback(ident)
+            heapq.heapify(self._due)
+        self.settle_all()
+
+    # --- Standing switches ------------------------------------------------------------------
+
+    @property
+    def switches(self) -> Switches:
+        """Return the current standing switches."""
+        with self._lock:
+            return self._switches
+
+    def set_outage(self, on: bool = True) -> None:
+        """Answer 503 on every endpoint until turned off."""
+        self._switch(outage=on)
+
+    def set_slow(self, seconds: float | None) -> None:
+        """Hold every answer back `seconds` (None or 0 turns it off)."""
+        if seconds is not None and seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        self._switch(slow=seconds or None)
+
+    def set_out_of_credits(self, on: bool = True) -> None:
+        """Refuse paid requests of every key with 429 (no credits) until turned off."""
+        self._switch(out_of_credits=on)
+
+    def set_key_refused(self, on: bool = True) -> None:
+        """Refuse every API key with 401 until turned off."""
+        self._switch(key_refused=on)
+
+    def _switch(self, **changes: Any) -> None:
+        with self._lock:
+            current = self._switches
+            self._switches = Switches(
+                outage=changes.get("outage", current.outage),
+                slow=changes.get("slow", current.slow),
+                out_of_credits=changes.get("out_of_credits", current.out_of_credits),
+                key_refused=changes.get("key_refused", current.key_refused),
+            )
+
+    def fail_randomly(
+        self,
+        probability: float,
+        kinds: Sequence[RandomFaultKind] = ("5xx", "timeout", "lose_answer"),
+        *,
+        seed: int | None = None,
+        timeout_seconds: float = 30.0,
+    ) -> None:
+        """Fail that fraction of API requests, drawn from `seed`, until called with 0."""
+        if not 0.0 <= probability <= 1.0:
+            raise ValueError("probability must be within 0..1")
+        chosen = tuple(kinds)
+        if not chosen or any(kind not in get_args(RandomFaultKind) for kind in chosen):
+            raise ValueError(f"kinds must be a non-empty subset of {get_args(RandomFaultKind)}")
+        with self._lock:
+            if probability == 0.0:
+                self._random = None
+                return
+            self._random = RandomFaults(probability, chosen, seed, timeout_seconds)
+            self._rng = random.Random(seed)
+
+    @property
+    def random_faults(self) -> RandomFaults | None:
+        """Return the random-fault mode in force, if any."""
+        with self._lock:
+            return self._random
+
     # --- Faults and journal -----------------------------------------------------------------
 
     def take_fault(self, endpoint: str) -> Fault | None:
-        """Consume and return the first fault that applies to `endpoint`."""
+        """Consume and return the first injected fault for `endpoint`, else draw a random one."""
         with self._lock:
             for fault in self._faults:
                 if fault.endpoint in (endpoint, ANY_ENDPOINT) and fault.remaining > 0:
@@ -184,7 +339,21 @@ class Emulator:
                     if fault.remaining == 0:
                         self._faults.remove(fault)
                     return fault
-        return None
+            mode = self._random
+            if mode is None or endpoint in NON_API_ENDPOINTS:
+                return None
+            # Draw the same numbers for every request so a seed replays the same failures.
+            roll = self._rng.random()
+            kind = mode.kinds[self._rng.randrange(len(mode.kinds))]
+            status = SERVER_ERROR_STATUSES[self._rng.randrange(len(SERVER_ERROR_STATUSES))]
+            if roll >= mode.probability:
+                return None
+        label = f"random {kind}"
+        if kind == "5xx":
+            return Fault(endpoint, "error", 1, status, 0.0, label)
+        if kind == "timeout":
+            return Fault(endpoint, "timeout", 1, status, mode.timeout_seconds, label)
+        return Fault(endpoint, "lose_answer", 1, status, 0.0, label)
 
     def record(self, entry: JournalEntry) -> None:
         """Append `entry` to the journal."""
@@ -206,11 +375,7 @@ class Emulator:
     def uploaded_image(self, file_name: str) -> StoredImage | None:
         """Return a stored uploaded image by file name."""
         with self._lock:
-            for ident in self._identifications.values():
-                for image in ident.images:
-                    if image.file_name == file_name:
-                        return image
-        return None
+            return self._images.get(file_name)
 
     # --- Identifications ----------------------------------------------------------------------
 
@@ -221,12 +386,12 @@ class Emulator:
             script = self._scripts.popleft() if self._scripts else ScriptedOutcome()
             ident_id = self._next_id
             self._next_id += 1
+            delay = self.config.delay
         suggestions = self._suggestions(digest, request.features, script)
         is_plant = script.is_plant_probability
         if is_plant is None:
             is_plant = classify.is_plant_probability(request.features)
         health = self._health(digest, request.features, script)
-        delay = self.config.delay
         now = time.monotonic()
         ident = Identification(
             id=ident_id,
@@ -251,28 +416,51 @@ class Emulator:
             fail_cause=script.fail_cause,
             health=health,
             due=None if delay is None else now + delay,
+            created=now,
         )
         try:
             ident.loop = asyncio.get_running_loop()
         except RuntimeError:
             ident.loop = None
         with self._lock:
-            self._identifications[ident.id] = ident
+            self._store(ident)
         self.settle(ident)
-        if delay is not None and not ident.finished and ident.callback_url and ident.loop:
-            # Callbacks must fire even if nobody reads the identification in the meantime.
-            ident.loop.call_later(delay, self.settle, ident)
+        self._wake_for_callback(ident)
         return ident
+
+    def _store(self, ident: Identification) -> None:
+        self._identifications[ident.id] = ident
+        self._pending[ident.id] = ident
+        if ident.due is not None:
+            heapq.heappush(self._due, (ident.due, ident.id))
+        if ident.custom_id is not None:
+            self._by_custom_id.setdefault((ident.api_key, ident.custom_id), []).append(ident.id)
+        for suggestion in ident.suggestions:
+            self._suggestion_owner[suggestion.id] = ident.id
+        for image in ident.images:
+            self._images[image.file_name] = image
+            self._image_refs[image.file_name] = self._image_refs.get(image.file_name, 0) + 1
+
+    def _wake_for_callback(self, ident: Identification) -> None:
+        """Settle `ident` when it falls due: callbacks must fire even if nobody polls."""
+        loop = ident.loop
+        if ident.finished or not ident.callback_url or ident.due is None or loop is None:
+            return
+        wait = max(0.0, ident.due - time.monotonic())
+        try:
+            loop.call_soon_threadsafe(loop.call_later, wait, self.settle, ident)
+        except RuntimeError:
+            logger.warning("identification %s: its event loop is closed", ident.id)
 
     def _suggestions(
         self, digest: bytes, features: classify.Features, script: ScriptedOutcome
     ) -> list[StoredSuggestion]:
         ranked: list[tuple[Taxon, float]]
         if script.suggestions is not None:
-            ranked = [(taxon_by_name(name), prob) for name, prob in script.suggestions]
+            ranked = [(self.catalogue.taxon(name), prob) for name, prob in script.suggestions]
             ranked.sort(key=lambda item: -item[1])
         else:
-            ranked = classify.rank_taxa(digest, features)
+            ranked = classify.rank_taxa(digest, features, self.catalogue.taxa)
         suggestions = []
         for taxon, probability in ranked:
             similar = self._similar_images(digest, taxon.name, taxon.colour)
@@ -290,13 +478,11 @@ class Emulator:
             probability = classify.is_healthy_probability(digest, features)
         ranked: list[tuple[Condition, float, bool]]
         if script.diseases is not None:
-            ranked = [
-                (condition, prob, condition.redundant)
-                for condition, prob in ((_condition_by_name(n), p) for n, p in script.diseases)
-            ]
+            conditions = [(self.catalogue.condition(n), p) for n, p in script.diseases]
+            ranked = [(condition, prob, condition.redundant) for condition, prob in conditions]
             ranked.sort(key=lambda item: -item[1])
         else:
-            ranked = classify.rank_conditions(digest, features)
+            ranked = classify.rank_conditions(digest, features, self.catalogue.conditions)
         diseases = [
             StoredDisease(
                 condition,
@@ -335,11 +521,17 @@ class Emulator:
 
     def settle_all(self) -> None:
         """Finish every identification whose delay has elapsed (lazy completion)."""
+        now = time.monotonic()
         with self._lock:
-            for ident in list(self._identifications.values()):
-                self.settle(ident)
+            # The heap yields only the identifications that fell due: no scan of the rest.
+            while self._due and self._due[0][0] <= now:
+                due, ident_id = heapq.heappop(self._due)
+                ident = self._pending.get(ident_id)
+                if ident is not None and ident.due == due:
+                    self._finish(ident)
 
     def _finish(self, ident: Identification) -> None:
+        self._pending.pop(ident.id, None)
         ident.finished_datetime = time.time()
         ident.credits = ident.cost()
         if ident.credits:
@@ -360,17 +552,30 @@ class Emulator:
         """Return the key's most recent identification with this custom_id, if any."""
         self.settle_all()
         with self._lock:
-            matches = [
-                ident
-                for ident in self._identifications.values()
-                if ident.api_key == api_key and ident.custom_id == custom_id
-            ]
-        return max(matches, key=lambda ident: ident.id) if matches else None
+            ids = self._by_custom_id.get((api_key, custom_id))
+            return self._identifications[ids[-1]] if ids else None
 
     def delete(self, ident: Identification) -> None:
         """Remove `ident` for good."""
         with self._lock:
-            self._identifications.pop(ident.id, None)
+            if self._identifications.pop(ident.id, None) is None:
+                return
+            self._pending.pop(ident.id, None)
+            if ident.custom_id is not None:
+                ids = self._by_custom_id.get((ident.api_key, ident.custom_id), [])
+                if ident.id in ids:
+                    ids.remove(ident.id)
+                if not ids:
+                    self._by_custom_id.pop((ident.api_key, ident.custom_id), None)
+            for suggestion in ident.suggestions:
+                self._suggestion_owner.pop(suggestion.id, None)
+            for image in ident.images:
+                refs = self._image_refs.get(image.file_name, 0) - 1
+                if refs > 0:
+                    self._image_refs[image.file_name] = refs
+                else:
+                    self._image_refs.pop(image.file_name, None)
+                    self._images.pop(image.file_name, None)
 
     def set_confirmed(
         self, api_key: str, suggestion_id: int, confirmed: bool
@@ -378,53 +583,65 @@ class Emulator:
         """Confirm (others unconfirmed) or unconfirm a suggestion; return its identification."""
         self.settle_all()
         with self._lock:
-            for ident in self._identifications.values():
-                if ident.api_key != api_key or not ident.finished:
-                    continue
-                for suggestion in ident.suggestions:
-                    if suggestion.id != suggestion_id:
-                        continue
-                    if confirmed:
-                        for other in ident.suggestions:
-                            other.confirmed = other is suggestion
-                    else:
-                        suggestion.confirmed = False
-                    return ident
-        return None
+            owner = self._suggestion_owner.get(suggestion_id)
+            ident = None if owner is None else self._identifications.get(owner)
+            if ident is None or ident.api_key != api_key or not ident.finished:
+                return None
+            for suggestion in ident.suggestions:
+                if confirmed:
+                    suggestion.confirmed = suggestion.id == suggestion_id
+                elif suggestion.id == suggestion_id:
+                    suggestion.confirmed = False
+            return ident
 
     # --- Credits ------------------------------------------------------------------------------
 
     def limit_error(self, api_key: str) -> str | None:
         """Return the 429 text if the key has already reached one of its limits."""
         self.settle_all()
-        key = self.config.api_keys[api_key]
-        now = time.time()
-        for period in assumptions.LIMIT_CHECK_ORDER:
-            limit = key.limit(period)
-            if limit is None or key.used(period, now) < limit:
-                continue
-            if period == "total":
-                return "The specified api key does not have sufficient number of available credits."
-            return f"The specified api key reached its {period} credit limit ({limit})."
+        with self._lock:
+            if self._switches.out_of_credits:
+                return NO_CREDITS_TEXT
+            key = self.config.api_keys[api_key]
+            now = time.time()
+            for period in assumptions.LIMIT_CHECK_ORDER:
+                limit = key.limit(period)
+                if limit is None or key.used(period, now) < limit:
+                    continue
+                if period == "total":
+                    return NO_CREDITS_TEXT
+                return f"The specified api key reached its {period} credit limit ({limit})."
         return None
+
+    def credits_left(self, api_key: str) -> int | None:
+        """Return the credits the key can still spend now (None: unlimited; KeyError if unknown)."""
+        usage = self.usage_info(api_key)
+        left = [usage[f"remaining_{period}"] for period in PERIODS]
+        known = [value for value in left if value is not None]
+        return min(known) if known else None
 
     def usage_info(self, api_key: str) -> dict[str, Any]:
         """Return the §7.8 usage object of the key."""
         self.settle_all()
-        key: ApiKeyConfig = self.config.api_keys[api_key]
-        now = time.time()
-        body: dict[str, Any] = {
-            "active": key.active,
-            "daily_limit": key.daily_limit,
-            "weekly_limit": key.weekly_limit,
-            "monthly_limit": key.monthly_limit,
-            "total_limit": key.total_limit,
-            "is_closed": key.is_closed,
-        }
-        for period in PERIODS:
-            body[f"used_{period}"] = key.used(period, now)
-        for period in PERIODS:
-            body[f"remaining_{period}"] = key.remaining(period, now)
+        with self._lock:
+            key: ApiKeyConfig = self.config.api_keys[api_key]
+            now = time.time()
+            body: dict[str, Any] = {
+                "active": key.active and not self._switches.key_refused,
+                "daily_limit": key.daily_limit,
+                "weekly_limit": key.weekly_limit,
+                "monthly_limit": key.monthly_limit,
+                "total_limit": key.total_limit,
+                "is_closed": key.is_closed,
+            }
+            for period in PERIODS:
+                body[f"used_{period}"] = key.used(period, now)
+            for period in PERIODS:
+                body[f"remaining_{period}"] = key.remaining(period, now)
+            if self._switches.out_of_credits:
+                # The switch acts as a total limit that has just been reached.
+                body["total_limit"] = body["used_total"]
+                body["remaining_total"] = 0
         return body
 
     # --- Rendering and callbacks ------------------------------------------------------------------
@@ -442,9 +659,10 @@ class Emulator:
         except RuntimeError as exc:
             logger.warning("callback for identification %s not sent: %s", ident.id, exc)
             body = self.render(ident, View(), ident.base_url)
-            self.callbacks.append(
-                CallbackDelivery(str(ident.callback_url), ident.id, body, error=str(exc))
-            )
+            with self._lock:
+                self.callbacks.append(
+                    CallbackDelivery(str(ident.callback_url), ident.id, body, error=str(exc))
+                )
 
     def _start_delivery(self, ident: Identification) -> None:
         task = asyncio.get_running_loop().create_task(self._deliver(ident))

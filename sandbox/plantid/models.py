@@ -22,6 +22,8 @@ class JournalEntry:
     headers: dict[str, str]
     json: Any
     status: int | None = None
+    # What misbehaved on purpose: "outage", "key_refused", "slow", or a fault's label.
+    fault: str | None = None
 
 
 @dataclass
@@ -115,6 +117,8 @@ class Identification:
     finished_datetime: float | None = None
     credits: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    # Monotonic creation time: the delay (also one changed later) counts from here.
+    created: float = 0.0
 
     @property
     def finished(self) -> bool:

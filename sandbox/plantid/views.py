@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.plantid import assumptions
-from sandbox.plantid.catalogue import TAXONOMY_KEYS, WIKI_LICENSE_NAME, WIKI_LICENSE_URL, Taxon
+from sandbox.plantid.catalogue import TAXONOMY_KEYS, Taxon
 from sandbox.plantid.diseases import Condition
 from sandbox.plantid.media import similar_image_id
 from sandbox.plantid.models import Identification, SimilarImage, StoredDisease, StoredSuggestion
@@ -105,8 +105,8 @@ def _localized_plant_detail(taxon: Taxon, detail: str, language: str) -> Any:
     return {
         "value": taxon.description,
         "citation": taxon.wiki_url("en"),
-        "license_name": WIKI_LICENSE_NAME,
-        "license_url": WIKI_LICENSE_URL,
+        "license_name": taxon.wiki_license_name,
+        "license_url": taxon.wiki_license_url,
     }
 
 
@@ -116,8 +116,8 @@ def _wiki_picture(taxon: Taxon, index: int, base_url: str, register: Register) -
     return {
         "value": f"{base_url}/media/similar/{image_id}.jpg",
         "citation": SIMILAR_IMAGE_AUTHOR,
-        "license_name": WIKI_LICENSE_NAME,
-        "license_url": WIKI_LICENSE_URL,
+        "license_name": taxon.wiki_license_name,
+        "license_url": taxon.wiki_license_url,
     }
 
 

@@ -11,8 +11,6 @@ import pytest
 from starlette.applications import Starlette
 
 from sandbox.plantid import ApiKeyConfig, ScriptedOutcome, emulator_of
-from sandbox.plantid.catalogue import TAXA
-from sandbox.plantid.diseases import CONDITIONS
 from tests.sandbox.conftest import API_BASE, API_KEY, Picture
 
 IDENTIFICATION_KEYS = [
@@ -547,7 +545,8 @@ async def test_public_url_is_the_base_of_image_links(
     )
 
 
-def test_catalogue_covers_thirty_species_in_six_languages() -> None:
+def test_catalogue_covers_thirty_species_in_six_languages(app: Starlette) -> None:
+    TAXA = emulator_of(app).catalogue.taxa
     species = [taxon for taxon in TAXA if taxon.rank == "species"]
 
     assert len(species) >= 30
@@ -558,7 +557,8 @@ def test_catalogue_covers_thirty_species_in_six_languages() -> None:
         assert taxon.authority.startswith(taxon.name), taxon.name
 
 
-def test_disease_catalogue_spans_several_root_classes() -> None:
+def test_disease_catalogue_spans_several_root_classes(app: Starlette) -> None:
+    CONDITIONS = emulator_of(app).catalogue.conditions
     roots = {condition.root for condition in CONDITIONS}
 
     assert len([c for c in CONDITIONS if not c.redundant]) >= 12
