@@ -8,6 +8,7 @@ from plantid.client import (
     PlantIdClient,
     PlantIdConfig,
     ResultView,
+    lacks_details,
     open_plantid,
 )
 from plantid.errors import (
@@ -77,6 +78,7 @@ __all__ = [
     "UsageInfo",
     "Watering",
     "WikiText",
+    "lacks_details",
     "open_plantid",
     "prepare_image",
     "prepare_image_async",

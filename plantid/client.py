@@ -444,6 +444,22 @@ def _identification(data: Any) -> Identification:
         raise _malformed(error) from None
 
 
+def lacks_details(result: Identification, view: ResultView) -> bool:
+    """Return whether a finished result came back without the plant details `view` asked for.
+
+    The reference leaves open whether `/multiple` honours views (§13.13): a caller that polls with
+    a view fetches such a result once more by id.
+    """
+    if not view.plant_details or not result.suggestions:
+        return False
+    wanted = set(view.plant_details)
+    # A view that was honoured puts its keys (null when unknown) on every suggestion.
+    return not any(
+        suggestion.plant_details is not None and wanted & suggestion.plant_details.model_fields_set
+        for suggestion in result.suggestions
+    )
+
+
 class PlantIdConfig(Protocol):
     """The settings `open_plantid` reads; `bot.settings.PlantIdSettings` provides them."""
 

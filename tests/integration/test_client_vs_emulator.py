@@ -30,6 +30,7 @@ from plantid import (
     PlantIdClient,
     PlantIdUnavailable,
     ResultView,
+    lacks_details,
     open_plantid,
     prepare_image,
 )
@@ -277,6 +278,7 @@ async def test_multiple_results_by_ids_and_custom_ids(client: PlantIdClient) -> 
     assert [result.id for result in results] == [first.id, second.id]
     assert all(result.suggestions for result in results)
     # The emulator honours views on /multiple, so a poll can bring the details along.
+    assert not any(lacks_details(result, ResultView.full("de")) for result in results)
     top = results[0].suggestions[0].plant_details if results[0].suggestions else None
     assert top is not None
     assert top.taxonomy is not None

@@ -25,6 +25,7 @@ from plantid import (
     PlantIdRefused,
     PlantIdUnavailable,
     ResultView,
+    lacks_details,
     open_plantid,
 )
 from tests.plantid import samples
@@ -604,3 +605,28 @@ async def test_open_plantid_takes_url_key_and_deadlines_from_settings() -> None:
         "https://plantid.test/v2/usage_info",
     ], "a zero retry deadline means one attempt per call"
     assert all(request.headers["Api-Key"] == KEY for request in seen)
+
+
+async def test_a_result_polled_without_its_details_is_recognised(
+    api: respx.MockRouter, client: PlantIdClient
+) -> None:
+    bare = samples.identification(1)
+    for suggestion in bare["suggestions"]:
+        details = suggestion["plant_details"] or {}
+        suggestion["plant_details"] = {
+            key: value
+            for key, value in details.items()
+            if key in ("scientific_name", "structured_name")
+        }
+    api.post("/get_identification_result/multiple").respond(
+        200,
+        json=[bare, samples.identification(2), samples.identification(3, pending=True)],
+    )
+    view = ResultView.full("en")
+
+    without, detailed, pending = await client.get_identification_results([1, 2, 3], view=view)
+
+    assert lacks_details(without, view)
+    assert not lacks_details(detailed, view)
+    assert not lacks_details(pending, view), "a pending result has no details to miss yet"
+    assert not lacks_details(without, ResultView()), "nothing was asked for"
