@@ -7,20 +7,21 @@ import asyncio
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from bot.logs import RedactSecrets
 from bot.settings import PlantIdSettings, load_settings
 from plantid import (
     BadCredentials,
     Identification,
     OutOfCredits,
-    PlantIdClient,
     PlantIdRefused,
     PlantIdUnavailable,
+    ResultView,
+    open_plantid,
 )
 from plantid.images import ImageError, prepare_image
 
@@ -31,10 +32,10 @@ EXIT_REFUSED = 3
 EXIT_OUT_OF_CREDITS = 4
 EXIT_UNAVAILABLE = 5
 
-PLANT_DETAILS = ("common_names", "url", "wiki_description", "taxonomy", "rank")
-DISEASE_DETAILS = ("common_names", "description", "treatment", "cause", "url")
 # Plant.id waits at most 20 s in a synchronous /identify before answering "still pending".
 MAX_IDENTIFICATION_TIMEOUT = 20
+# A person at a shell wants an answer or an error soon, not the bot's patient minute of retries.
+DEFAULT_TIMEOUT = 10.0
 DISEASE_MIN_PROBABILITY = 0.1
 
 _EPILOG = (
@@ -63,6 +64,20 @@ def add_identify_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-url", help="Plant.id v2 base URL (overrides PLANT_ID_API_URL)")
     parser.add_argument("--api-key", help="Plant.id API key (overrides PLANT_ID_API_KEY)")
     parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=DEFAULT_TIMEOUT,
+        help="seconds each Plant.id request may take, retries included; "
+        f"unreachable Plant.id fails after this (default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log retries and progress (-v), or every request too (-vv)",
+    )
+    parser.add_argument(
         "--wait",
         type=float,
         default=120.0,
@@ -76,25 +91,62 @@ def add_identify_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _positive_seconds(text: str) -> float:
+    """Parse a number of seconds greater than zero."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return seconds
+
+
 def run_identify(args: argparse.Namespace) -> int:
     """Identify the photos named in `args`, print the result and return the exit code."""
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = {
+        "plant_id_timeout": args.timeout,
+        "plant_id_retry_deadline": args.timeout,
+    }
     if args.api_url:
         overrides["plant_id_api_url"] = args.api_url
     if args.api_key:
         overrides["plant_id_api_key"] = args.api_key
     settings = load_settings(PlantIdSettings, **overrides)
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-    # httpx logs every request at INFO; the CLI's output is the result, not the traffic.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    try:
-        images = [_read_photo(path, settings.max_image_side) for path in args.photos]
-        result = asyncio.run(_identify(settings, args, images))
-    except _Failure as failure:
-        print(f"plantbot: {failure}", file=sys.stderr)
-        return failure.code
+    with _logging_to_stderr(args.verbose, settings.plant_id_api_key.get_secret_value()):
+        try:
+            images = [_read_photo(path, settings.max_image_side) for path in args.photos]
+            result = asyncio.run(_identify(settings, args, images))
+        except _Failure as failure:
+            print(f"plantbot: {failure}", file=sys.stderr)
+            return failure.code
     print(format_result(result, language=args.lang, top=args.top, health=args.health))
     return EXIT_OK
+
+
+@contextmanager
+def _logging_to_stderr(verbosity: int, secret: str) -> Iterator[None]:
+    """Log to stderr while the command runs: warnings only, unless asked for more with -v."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets([secret]))
+    root = logging.getLogger()
+    saved_level = root.level
+    root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs every request at INFO; the command's output is the result, not the traffic.
+    quiet = [logging.getLogger(name) for name in ("httpx", "httpcore")]
+    saved = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.DEBUG if verbosity >= 3 else logging.WARNING)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(saved_level)
+        for logger, was in zip(quiet, saved, strict=True):
+            logger.setLevel(was)
 
 
 def _read_photo(path: Path, max_side: int) -> str:
@@ -113,32 +165,27 @@ async def _identify(
     settings: PlantIdSettings, args: argparse.Namespace, images: Sequence[str]
 ) -> Identification:
     """Submit the photos, wait for the result and return it."""
-    timeout = httpx.Timeout(settings.plant_id_timeout, connect=min(10.0, settings.plant_id_timeout))
-    # The server must answer before our read timeout, or the paid call is lost to a timeout.
-    wait_on_server = max(1, min(MAX_IDENTIFICATION_TIMEOUT, int(settings.plant_id_timeout) - 5))
-    views: dict[str, Any] = {"plant_details": list(PLANT_DETAILS), "plant_language": args.lang}
-    if args.health:
-        views["disease_details"] = list(DISEASE_DETAILS)
-    async with httpx.AsyncClient(timeout=timeout) as http:
-        client = PlantIdClient(
-            http,
-            settings.plant_id_api_key,
-            settings.plant_id_base_url,
-            retry_deadline=settings.plant_id_retry_deadline,
-        )
+    budget = settings.plant_id_timeout
+    # The server must answer before our own deadline, or the paid call is lost to a timeout.
+    wait_on_server = max(1, min(MAX_IDENTIFICATION_TIMEOUT, int(budget) - 5))
+    view = ResultView.full(args.lang, health=args.health)
+    async with open_plantid(settings) as client:
         try:
-            result = await client.identify(
-                images,
-                latitude=args.lat,
-                longitude=args.lon,
-                modifiers=["health_all"] if args.health else None,
-                identification_timeout=wait_on_server,
-                **views,
-            )
+            # Retries stop starting at the deadline; this also cuts the last attempt short.
+            async with _within(budget):
+                result = await client.identify(
+                    images,
+                    latitude=args.lat,
+                    longitude=args.lon,
+                    health="all" if args.health else None,
+                    view=view,
+                    identification_timeout=wait_on_server,
+                )
             deadline = time.monotonic() + args.wait
             while result.is_pending and time.monotonic() < deadline:
                 await asyncio.sleep(args.poll_interval)
-                result = await client.get_identification_result(result.id, **views)
+                async with _within(budget):
+                    result = await client.get_identification_result(result.id, view=view)
         except BadCredentials as error:
             raise _Failure(f"Plant.id refused the API key: {error.detail}", EXIT_REFUSED) from None
         except OutOfCredits as error:
@@ -158,6 +205,16 @@ async def _identify(
     if result.is_failed:
         raise _Failure(f"Plant.id could not identify the photos: {result.fail_cause}", EXIT_REFUSED)
     return result
+
+
+@asynccontextmanager
+async def _within(seconds: float) -> AsyncIterator[None]:
+    """Give the block `seconds` in all, then fail as "unavailable" in one line."""
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        raise PlantIdUnavailable(f"no answer within {seconds:g} s") from None
 
 
 def _percent(probability: float | None) -> str:

@@ -1,6 +1,16 @@
 """Plant.id v2 client: HTTP calls, typed response models, errors and image preparation."""
 
-from plantid.client import PlantIdClient
+from plantid.client import (
+    DISEASE_DETAILS,
+    MAX_LANGUAGES,
+    PLANT_DETAILS,
+    Health,
+    PlantIdClient,
+    PlantIdConfig,
+    ResultView,
+    lacks_details,
+    open_plantid,
+)
 from plantid.errors import (
     BadCredentials,
     InvalidRequest,
@@ -36,9 +46,13 @@ from plantid.models import (
 )
 
 __all__ = [
+    "DISEASE_DETAILS",
+    "MAX_LANGUAGES",
+    "PLANT_DETAILS",
     "BadCredentials",
     "Disease",
     "DiseaseDetails",
+    "Health",
     "HealthAssessment",
     "Identification",
     "ImageError",
@@ -49,10 +63,12 @@ __all__ = [
     "OutOfCredits",
     "PlantDetails",
     "PlantIdClient",
+    "PlantIdConfig",
     "PlantIdError",
     "PlantIdRefused",
     "PlantIdUnavailable",
     "PreparedImage",
+    "ResultView",
     "SimilarImage",
     "StructuredName",
     "Suggestion",
@@ -62,6 +78,8 @@ __all__ = [
     "UsageInfo",
     "Watering",
     "WikiText",
+    "lacks_details",
+    "open_plantid",
     "prepare_image",
     "prepare_image_async",
 ]

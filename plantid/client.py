@@ -6,8 +6,10 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Final, Literal, Protocol
 
 import httpx
 from pydantic import SecretStr, ValidationError
@@ -39,6 +41,98 @@ _REFUSALS: Mapping[int, type[PlantIdRefused]] = {
 }
 
 
+# Every plant detail the bot and `plantbot identify` show (reference §5.1), requested in one view.
+PLANT_DETAILS: Final = (
+    "common_names",
+    "url",
+    "wiki_description",
+    "name_authority",
+    "taxonomy",
+    "synonyms",
+    "edible_parts",
+    "propagation_methods",
+    "watering",
+    "gbif_id",
+    "rank",
+    "wiki_image",
+)
+# Every requestable disease detail (reference §6.2); `local_name` and `language` always come along.
+DISEASE_DETAILS: Final = (
+    "cause",
+    "classification",
+    "common_names",
+    "description",
+    "treatment",
+    "url",
+)
+# Plant.id accepts at most three languages in `plant_languages` / `languages` (reference §3.2).
+MAX_LANGUAGES: Final = 3
+
+Health = Literal["auto", "all"]
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """Choose which details a result carries and in which language(s): the API's view.
+
+    `language` / `languages` go out as `plant_language` / `plant_languages` to `/identify` and the
+    result getters (Plant.id localizes disease details with them there too), and as `language` /
+    `languages` to `/health_assessment`, which names them so. An empty view asks for nothing.
+    """
+
+    plant_details: tuple[str, ...] = ()
+    language: str | None = None
+    languages: tuple[str, ...] = ()
+    disease_details: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Tolerate lists from callers: a frozen view must stay hashable.
+        for name in ("plant_details", "languages", "disease_details"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.language is not None and self.languages:
+            raise ValueError("give either language or languages, not both")
+        if len(self.languages) > MAX_LANGUAGES:
+            raise ValueError(f"at most {MAX_LANGUAGES} languages")
+
+    @classmethod
+    def full(cls, language: str, *, health: bool = False) -> ResultView:
+        """Return the view the bot shows: every plant detail (and disease detail) in `language`."""
+        return cls(
+            plant_details=PLANT_DETAILS,
+            language=language,
+            disease_details=DISEASE_DETAILS if health else (),
+        )
+
+    def params(self, *, health_endpoint: bool = False) -> dict[str, Any]:
+        """Return the view as request body fields (only those that are set)."""
+        prefix = "" if health_endpoint else "plant_"
+        params: dict[str, Any] = {}
+        if self.plant_details and not health_endpoint:
+            params["plant_details"] = list(self.plant_details)
+        if self.language is not None:
+            params[prefix + "language"] = self.language
+        if self.languages:
+            params[prefix + "languages"] = list(self.languages)
+        if self.disease_details:
+            params["disease_details"] = list(self.disease_details)
+        return params
+
+
+NO_VIEW: Final = ResultView()
+
+
+def _modifiers(
+    modifiers: Sequence[str], *, similar_images: bool, health: Health | None
+) -> list[str]:
+    """Return the `modifiers` list: the given ones plus those the keyword switches ask for."""
+    chosen = list(modifiers)
+    wanted = ["similar_images"] if similar_images else []
+    if health is not None:
+        wanted.append(f"health_{health}")
+    chosen.extend(name for name in wanted if name not in chosen)
+    return chosen
+
+
 def _body(**params: Any) -> dict[str, Any]:
     """Return the JSON body with the parameters that were given (None means "not sent")."""
     return {
@@ -49,7 +143,12 @@ def _body(**params: Any) -> dict[str, Any]:
 
 
 class PlantIdClient:
-    """Call Plant.id v2 endpoints, map failures to `PlantIdError`s and retry what is safe."""
+    """Call Plant.id v2 endpoints, map failures to `PlantIdError`s and retry what is safe.
+
+    `request_timeout` bounds each HTTP request as a whole (httpx's own timeouts apply per read,
+    so a trickled body could otherwise run for ever); `retry_deadline` is how long after its first
+    attempt a call may still start a retry, and 0 turns in-call retries off.
+    """
 
     def __init__(
         self,
@@ -57,6 +156,7 @@ class PlantIdClient:
         api_key: SecretStr,
         base_url: str,
         *,
+        request_timeout: float | None = None,
         retry_deadline: float = 60.0,
         backoff_initial: float = 0.5,
         backoff_max: float = 8.0,
@@ -64,12 +164,25 @@ class PlantIdClient:
         self._http = http
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
+        self._request_timeout = request_timeout
         self._retry_deadline = retry_deadline
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
+
+    def without_retries(self) -> PlantIdClient:
+        """Return a client on the same connection pool that never retries inside a call."""
+        return PlantIdClient(
+            self._http,
+            self._api_key,
+            self._base_url,
+            request_timeout=self._request_timeout,
+            retry_deadline=0.0,
+            backoff_initial=self._backoff_initial,
+            backoff_max=self._backoff_max,
+        )
 
     # Paid calls: never retried once the request may have reached the server.
 
@@ -81,11 +194,10 @@ class PlantIdClient:
         longitude: float | None = None,
         custom_id: int | None = None,
         datetime: int | None = None,
-        modifiers: Sequence[str] | None = None,
-        plant_details: Sequence[str] | None = None,
-        plant_language: str | None = None,
-        plant_languages: Sequence[str] | None = None,
-        disease_details: Sequence[str] | None = None,
+        similar_images: bool = False,
+        health: Health | None = None,
+        modifiers: Sequence[str] = (),
+        view: ResultView = NO_VIEW,
         identification_timeout: int | None = None,
     ) -> Identification:
         """Identify the plant in `images`, waiting up to `identification_timeout` seconds."""
@@ -95,11 +207,8 @@ class PlantIdClient:
             longitude=longitude,
             custom_id=custom_id,
             datetime=datetime,
-            modifiers=modifiers,
-            plant_details=plant_details,
-            plant_language=plant_language,
-            plant_languages=plant_languages,
-            disease_details=disease_details,
+            modifiers=_modifiers(modifiers, similar_images=similar_images, health=health) or None,
+            **view.params(),
             identification_timeout=identification_timeout,
         )
         return _identification(await self._call("POST", "/identify", body, paid=True))
@@ -112,17 +221,23 @@ class PlantIdClient:
         longitude: float | None = None,
         custom_id: int | None = None,
         datetime: int | None = None,
-        modifiers: Sequence[str] | None = None,
+        similar_images: bool = True,
+        health: Health | None = None,
+        modifiers: Sequence[str] = (),
         callback_url: str | None = None,
     ) -> Identification:
-        """Start an identification without waiting; fetch the result later by its id."""
+        """Start an identification without waiting; fetch the result later by its id.
+
+        Views are chosen when the result is fetched (`/enqueue_identification` takes none).
+        `callback_url` is only a trigger: Plant.id POSTs there when done, unauthenticated.
+        """
         body = _body(
             images=images,
             latitude=latitude,
             longitude=longitude,
             custom_id=custom_id,
             datetime=datetime,
-            modifiers=modifiers,
+            modifiers=_modifiers(modifiers, similar_images=similar_images, health=health) or None,
             callback_url=callback_url,
         )
         data = await self._call("POST", "/enqueue_identification", body, paid=True)
@@ -134,10 +249,8 @@ class PlantIdClient:
         *,
         latitude: float | None = None,
         longitude: float | None = None,
-        modifiers: Sequence[str] | None = None,
-        disease_details: Sequence[str] | None = None,
-        language: str | None = None,
-        languages: Sequence[str] | None = None,
+        modifiers: Sequence[str] = (),
+        view: ResultView = NO_VIEW,
         custom_id: int | None = None,
         datetime: int | None = None,
         identification_timeout: int | None = None,
@@ -147,10 +260,8 @@ class PlantIdClient:
             images=images,
             latitude=latitude,
             longitude=longitude,
-            modifiers=modifiers,
-            disease_details=disease_details,
-            language=language,
-            languages=languages,
+            modifiers=list(modifiers) or None,
+            **view.params(health_endpoint=True),
             custom_id=custom_id,
             datetime=datetime,
             identification_timeout=identification_timeout,
@@ -163,61 +274,44 @@ class PlantIdClient:
         self,
         identification_id: int,
         *,
+        view: ResultView | None = None,
         plant_details: Sequence[str] | None = None,
         plant_language: str | None = None,
-        plant_languages: Sequence[str] | None = None,
-        disease_details: Sequence[str] | None = None,
     ) -> Identification:
-        """Fetch one identification by its id, with the requested views."""
-        body = _body(
-            plant_details=plant_details,
-            plant_language=plant_language,
-            plant_languages=plant_languages,
-            disease_details=disease_details,
-        )
+        """Fetch one identification by its id, with the requested view.
+
+        `plant_details` / `plant_language` are the old spelling of `view`, kept for callers not
+        yet moved to it.
+        """
+        if view is None:
+            view = ResultView(plant_details=tuple(plant_details or ()), language=plant_language)
+        elif plant_details is not None or plant_language is not None:
+            raise TypeError("give view, or the old plant_details/plant_language, not both")
         path = f"/get_identification_result/{int(identification_id)}"
-        return _identification(await self._call("POST", path, body))
+        return _identification(await self._call("POST", path, view.params()))
 
     async def get_identification_result_by_custom_id(
-        self,
-        custom_id: int,
-        *,
-        plant_details: Sequence[str] | None = None,
-        plant_language: str | None = None,
-        plant_languages: Sequence[str] | None = None,
-        disease_details: Sequence[str] | None = None,
+        self, custom_id: int, *, view: ResultView = NO_VIEW
     ) -> Identification:
         """Fetch one identification by the `custom_id` it was submitted with."""
-        body = _body(
-            plant_details=plant_details,
-            plant_language=plant_language,
-            plant_languages=plant_languages,
-            disease_details=disease_details,
-        )
         path = f"/get_identification_result/custom_id/{int(custom_id)}"
-        return _identification(await self._call("POST", path, body))
+        return _identification(await self._call("POST", path, view.params()))
 
     async def get_identification_results(
         self,
+        ids: Sequence[int] = (),
         *,
-        ids: Sequence[int] | None = None,
-        custom_ids: Sequence[int] | None = None,
-        plant_details: Sequence[str] | None = None,
-        plant_language: str | None = None,
-        plant_languages: Sequence[str] | None = None,
-        disease_details: Sequence[str] | None = None,
+        custom_ids: Sequence[int] = (),
+        view: ResultView = NO_VIEW,
     ) -> list[Identification]:
-        """Fetch several identifications by ids and/or custom ids in one request."""
+        """Fetch several identifications by ids and/or custom ids in one request.
+
+        The reference leaves open whether `/multiple` honours views (§13.13); the emulator does.
+        A caller that needs details checks each result and falls back to a single fetch.
+        """
         if not ids and not custom_ids:
             raise ValueError("pass at least one of ids, custom_ids")
-        body = _body(
-            ids=ids,
-            custom_ids=custom_ids,
-            plant_details=plant_details,
-            plant_language=plant_language,
-            plant_languages=plant_languages,
-            disease_details=disease_details,
-        )
+        body = _body(ids=list(ids) or None, custom_ids=list(custom_ids) or None, **view.params())
         data = await self._call("POST", "/get_identification_result/multiple", body)
         if not isinstance(data, list):
             raise PlantIdUnavailable("unexpected response: expected a JSON array", status=200)
@@ -262,7 +356,7 @@ class PlantIdClient:
                 delay = random.uniform(
                     0, min(self._backoff_max, self._backoff_initial * 2**attempt)
                 )
-                if not _retryable(error, paid=paid):
+                if not _retryable(error, paid=paid) or self._retry_deadline <= 0:
                     raise
                 if time.monotonic() + delay - started > self._retry_deadline:
                     raise
@@ -282,12 +376,19 @@ class PlantIdClient:
         headers = {"Api-Key": self._api_key.get_secret_value(), "Accept": "application/json"}
         sent_at = time.monotonic()
         try:
-            response = await self._http.request(
-                method, self._base_url + path, json=body, headers=headers
-            )
+            # httpx times each read; a body trickled byte by byte needs this overall deadline.
+            async with asyncio.timeout(self._request_timeout):
+                response = await self._http.request(
+                    method, self._base_url + path, json=body, headers=headers
+                )
         except httpx.TransportError as exc:
             logger.debug("Plant.id %s %s: %s", method, path, type(exc).__name__)
             raise PlantIdUnavailable(self._scrub(f"{type(exc).__name__}: {exc}")) from exc
+        except TimeoutError as exc:
+            logger.debug("Plant.id %s %s: no complete answer in time", method, path)
+            raise PlantIdUnavailable(
+                f"no complete answer within {self._request_timeout:g} s"
+            ) from exc
         logger.debug(
             "Plant.id %s %s -> %d in %.2fs",
             method,
@@ -341,3 +442,60 @@ def _identification(data: Any) -> Identification:
         return Identification.model_validate(data)
     except ValidationError as error:
         raise _malformed(error) from None
+
+
+def lacks_details(result: Identification, view: ResultView) -> bool:
+    """Return whether a finished result came back without the plant details `view` asked for.
+
+    The reference leaves open whether `/multiple` honours views (§13.13): a caller that polls with
+    a view fetches such a result once more by id.
+    """
+    if not view.plant_details or not result.suggestions:
+        return False
+    wanted = set(view.plant_details)
+    # A view that was honoured puts its keys (null when unknown) on every suggestion.
+    return not any(
+        suggestion.plant_details is not None and wanted & suggestion.plant_details.model_fields_set
+        for suggestion in result.suggestions
+    )
+
+
+class PlantIdConfig(Protocol):
+    """The settings `open_plantid` reads; `bot.settings.PlantIdSettings` provides them."""
+
+    @property
+    def plant_id_api_key(self) -> SecretStr: ...
+
+    @property
+    def plant_id_base_url(self) -> str: ...
+
+    @property
+    def plant_id_timeout(self) -> float: ...
+
+    @property
+    def plant_id_retry_deadline(self) -> float: ...
+
+
+# Connecting is quick or hopeless; a long connect timeout only delays the error.
+_CONNECT_TIMEOUT = 10.0
+
+
+@asynccontextmanager
+async def open_plantid(
+    settings: PlantIdConfig, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[PlantIdClient]:
+    """Open one HTTP connection pool for Plant.id and yield a client on it; close it on exit.
+
+    `plant_id_timeout` bounds every request as a whole, `plant_id_retry_deadline` the retries
+    (0: none); `transport` lets tests route the traffic to the emulator or respx.
+    """
+    seconds = settings.plant_id_timeout
+    timeout = httpx.Timeout(seconds, connect=min(_CONNECT_TIMEOUT, seconds))
+    async with httpx.AsyncClient(transport=transport, timeout=timeout) as http:
+        yield PlantIdClient(
+            http,
+            settings.plant_id_api_key,
+            settings.plant_id_base_url,
+            request_timeout=seconds,
+            retry_deadline=settings.plant_id_retry_deadline,
+        )

@@ -19,7 +19,9 @@ from PIL import Image
 from pydantic import SecretStr
 
 from bot.cli import main
+from bot.settings import PlantIdSettings
 from plantid import (
+    PLANT_DETAILS,
     BadCredentials,
     Identification,
     InvalidRequest,
@@ -27,6 +29,9 @@ from plantid import (
     OutOfCredits,
     PlantIdClient,
     PlantIdUnavailable,
+    ResultView,
+    lacks_details,
+    open_plantid,
     prepare_image,
 )
 from sandbox.plantid import ApiKeyConfig, Emulator, EmulatorConfig, create_app, emulator_of
@@ -35,7 +40,7 @@ from sandbox.server import free_port, serve_on_loopback
 
 KEY = "integration-key-3c9a"
 INACTIVE_KEY = "integration-key-off"
-DETAILS = ["common_names", "url", "wiki_description", "taxonomy", "rank"]
+NAMES = ResultView(plant_details=("common_names",))
 
 
 @dataclass
@@ -119,11 +124,11 @@ def client(http: httpx.AsyncClient, service: Service) -> PlantIdClient:
 
 
 async def _until_finished(
-    client: PlantIdClient, identification_id: int, **views: Any
+    client: PlantIdClient, identification_id: int, view: ResultView
 ) -> Identification:
     deadline = time.monotonic() + 10
     while True:
-        result = await client.get_identification_result(identification_id, **views)
+        result = await client.get_identification_result(identification_id, view=view)
         if not result.is_pending or time.monotonic() > deadline:
             return result
         await asyncio.sleep(0.02)
@@ -134,7 +139,7 @@ async def _until_finished(
 
 async def test_identify_returns_ranked_suggestions_with_details(client: PlantIdClient) -> None:
     result = await client.identify(
-        [LEAF], latitude=49.2, longitude=16.6, plant_details=DETAILS, plant_language="en"
+        [LEAF], latitude=49.2, longitude=16.6, view=ResultView.full("en")
     )
 
     assert not result.is_pending
@@ -185,7 +190,7 @@ async def test_identify_timing_out_returns_pending_then_result(
     assert pending.finished_datetime is None
 
     service.emulator.complete(pending.id)
-    finished = await client.get_identification_result(pending.id, plant_details=["common_names"])
+    finished = await client.get_identification_result(pending.id, view=NAMES)
 
     assert not finished.is_pending
     assert finished.suggestions
@@ -201,7 +206,7 @@ async def test_enqueue_then_poll_until_finished(
     assert queued.is_pending
     assert queued.custom_id == 501
 
-    result = await _until_finished(client, queued.id, plant_details=["common_names"])
+    result = await _until_finished(client, queued.id, NAMES)
 
     assert not result.is_pending
     assert result.suggestions
@@ -224,7 +229,7 @@ async def test_scripted_low_confidence_outcome(service: Service, client: PlantId
         ScriptedOutcome(suggestions=[("Taraxacum officinale", 0.21), ("Bellis perennis", 0.2)])
     )
 
-    result = await client.identify([LEAF], plant_details=["common_names"])
+    result = await client.identify([LEAF], view=NAMES)
 
     assert result.suggestions is not None
     assert [(s.plant_name, s.probability) for s in result.suggestions[:2]] == [
@@ -267,17 +272,23 @@ async def test_multiple_results_by_ids_and_custom_ids(client: PlantIdClient) -> 
     second = await client.enqueue_identification([MOSS], custom_id=88)
 
     results = await client.get_identification_results(
-        ids=[first.id], custom_ids=[88], plant_details=["common_names"]
+        [first.id], custom_ids=[88], view=ResultView.full("de")
     )
 
     assert [result.id for result in results] == [first.id, second.id]
     assert all(result.suggestions for result in results)
+    # The emulator honours views on /multiple, so a poll can bring the details along.
+    assert not any(lacks_details(result, ResultView.full("de")) for result in results)
+    top = results[0].suggestions[0].plant_details if results[0].suggestions else None
+    assert top is not None
+    assert top.taxonomy is not None
+    assert (top.url_for("de") or "").startswith("https://de.")
 
 
 async def test_plant_language_localizes_names(client: PlantIdClient) -> None:
-    english = await client.identify([LEAF], plant_details=["common_names", "url"])
+    english = await client.identify([LEAF], view=ResultView(plant_details=("common_names", "url")))
     german = await client.get_identification_result(
-        english.id, plant_details=["common_names", "url"], plant_language="de"
+        english.id, view=ResultView(plant_details=("common_names", "url"), language="de")
     )
 
     assert english.suggestions is not None
@@ -293,8 +304,9 @@ async def test_plant_language_localizes_names(client: PlantIdClient) -> None:
 async def test_plant_languages_gives_language_keyed_details(client: PlantIdClient) -> None:
     result = await client.identify(
         [LEAF],
-        plant_details=["common_names", "url", "wiki_description"],
-        plant_languages=["en", "de", "fr"],
+        view=ResultView(
+            plant_details=("common_names", "url", "wiki_description"), languages=("en", "de", "fr")
+        ),
     )
 
     assert result.suggestions is not None
@@ -344,12 +356,8 @@ async def test_delete_by_id_and_by_custom_id(client: PlantIdClient) -> None:
 
 
 async def test_health_assessment_and_health_all(client: PlantIdClient) -> None:
-    health = await client.health_assessment(
-        [LEAF], language="de", disease_details=["cause", "treatment", "description"]
-    )
-    combined = await client.identify(
-        [LEAF], modifiers=["health_all"], disease_details=["treatment"], plant_language="de"
-    )
+    health = await client.health_assessment([LEAF], view=ResultView.full("de", health=True))
+    combined = await client.identify([LEAF], health="all", view=ResultView.full("de", health=True))
 
     assert health.is_health_only
     assert not health.is_pending
@@ -366,7 +374,7 @@ async def test_health_assessment_and_health_all(client: PlantIdClient) -> None:
 
 async def test_health_languages_give_language_keyed_names(client: PlantIdClient) -> None:
     health = await client.health_assessment(
-        [LEAF], languages=["en", "de"], disease_details=["common_names"]
+        [LEAF], view=ResultView(languages=("en", "de"), disease_details=("common_names",))
     )
 
     assert health.health_assessment is not None
@@ -567,8 +575,8 @@ def test_identify_command_end_to_end_polls_a_pending_result(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     service = start(delay=None)
-    # A 6 s HTTP timeout makes the command ask the server to wait only 1 s before answering.
-    monkeypatch.setenv("PLANT_ID_TIMEOUT", "6")
+    # LOG_LEVEL is for the bot; the command stays quiet unless -v.
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     stop = threading.Event()
 
     def finish_once_polled() -> None:
@@ -592,6 +600,9 @@ def test_identify_command_end_to_end_polls_a_pending_result(
                 "de",
                 "--poll-interval",
                 "0.05",
+                # 6 s per request makes the command ask the server to wait only 1 s.
+                "--timeout",
+                "6",
                 "--health",
             ]
         )
@@ -599,7 +610,7 @@ def test_identify_command_end_to_end_polls_a_pending_result(
         stop.set()
         helper.join()
 
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     (stored,) = service.emulator.identifications.values()
     (submitted,) = service.emulator.requests_to("identify")
     assert code == 0
@@ -609,6 +620,11 @@ def test_identify_command_end_to_end_polls_a_pending_result(
     assert f"Plant.id identification {stored.id}" in out
     assert "1. " in out
     assert "Health:" in out
+    assert err == ""
+    details = service.emulator.requests_to("get_identification_result")[-1].json
+    assert details is not None
+    assert details["plant_details"] == list(PLANT_DETAILS)
+    assert details["plant_language"] == "de"
 
 
 def test_identify_command_with_a_bad_key(
@@ -619,3 +635,64 @@ def test_identify_command_with_a_bad_key(
     err = capsys.readouterr().err
     assert code == 3
     assert err == "plantbot: Plant.id refused the API key: The specified api key not found.\n"
+
+
+async def test_open_plantid_with_the_bot_settings_reaches_the_emulator(
+    service: Service, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = PlantIdSettings(
+        plant_id_api_key=SecretStr(KEY),
+        plant_id_api_url=service.url,
+        plant_id_timeout=5,
+        plant_id_retry_deadline=1,
+    )
+
+    async with open_plantid(settings) as client:
+        queued = await client.enqueue_identification([LEAF], custom_id=4242)
+        service.emulator.complete(queued.id)
+        (polled,) = await client.get_identification_results([queued.id], view=ResultView.full("de"))
+
+    (sent,) = service.emulator.requests_to("enqueue_identification")
+    assert sent.json is not None
+    assert sent.json["modifiers"] == ["similar_images"]
+    assert polled.suggestions
+    assert polled.suggestions[0].similar_images
+    assert polled.suggestions[0].plant_details is not None
+    assert polled.suggestions[0].plant_details.common_names_for("de")
+
+
+def test_identify_command_gives_up_quietly_when_plant_id_is_unreachable(
+    photo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    closed = f"http://127.0.0.1:{free_port()}/v2"
+
+    def identify(*extra: str) -> int:
+        return main(["identify", str(photo), "--api-url", closed, "--api-key", KEY, *extra])
+
+    quiet_code = identify("--timeout", "1")
+    quiet = capsys.readouterr()
+    verbose_code = identify("--timeout", "1", "-v")
+    verbose = capsys.readouterr()
+
+    assert quiet_code == 5
+    assert quiet.out == ""
+    assert quiet.err.startswith("plantbot: Plant.id is unavailable: ")
+    assert quiet.err.count("\n") == 1, "one line, no INFO chatter without -v"
+    assert "Connect" in quiet.err or "no answer within 1 s" in quiet.err
+    assert verbose_code == 5
+    assert "INFO plantid: Plant.id POST /identify failed" in verbose.err
+    assert "retry 1" in verbose.err
+    assert KEY not in quiet.err + verbose.err
+
+
+def test_identify_command_gives_up_after_ten_seconds_by_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["identify", "--help"])
+
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--timeout TIMEOUT" in help_text
+    assert "unreachable Plant.id fails after this (default: 10)" in help_text

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -13,6 +15,8 @@ import respx
 from pydantic import SecretStr
 
 from plantid import (
+    DISEASE_DETAILS,
+    PLANT_DETAILS,
     BadCredentials,
     InvalidRequest,
     NotFound,
@@ -20,6 +24,9 @@ from plantid import (
     PlantIdClient,
     PlantIdRefused,
     PlantIdUnavailable,
+    ResultView,
+    lacks_details,
+    open_plantid,
 )
 from tests.plantid import samples
 
@@ -73,8 +80,7 @@ async def test_identify_posts_json_with_only_given_parameters(
         latitude=49.2,
         custom_id=42,
         modifiers=["crops_fast", "similar_images"],
-        plant_details=["common_names", "url"],
-        plant_language="de",
+        view=ResultView(plant_details=("common_names", "url"), language="de"),
         identification_timeout=20,
     )
 
@@ -103,14 +109,15 @@ async def test_identify_sends_languages_list_and_disease_details(
         ("data:image/jpeg;base64,aW1n",),
         longitude=16.6,
         datetime=1624881923,
-        plant_languages=("en", "cs"),
-        disease_details=("cause", "treatment"),
+        health="auto",
+        view=ResultView(languages=("en", "cs"), disease_details=("cause", "treatment")),
     )
 
     assert _json(_sent(route)) == {
         "images": ["data:image/jpeg;base64,aW1n"],
         "longitude": 16.6,
         "datetime": 1624881923,
+        "modifiers": ["health_auto"],
         "plant_languages": ["en", "cs"],
         "disease_details": ["cause", "treatment"],
     }
@@ -130,10 +137,35 @@ async def test_enqueue_identification_returns_pending_object(
     assert _json(_sent(route)) == {
         "images": ["aW1n"],
         "custom_id": 9,
+        "modifiers": ["similar_images"],
         "callback_url": "https://bot.example/plantid",
     }
     assert result.id == 5
     assert result.is_pending
+
+
+@pytest.mark.parametrize(
+    ("options", "modifiers"),
+    [
+        ({"similar_images": False}, None),
+        ({"health": "auto"}, ["similar_images", "health_auto"]),
+        ({"similar_images": False, "health": "all"}, ["health_all"]),
+        ({"modifiers": ["crops_medium", "similar_images"]}, ["crops_medium", "similar_images"]),
+    ],
+)
+async def test_enqueue_switches_become_modifiers_once_each(
+    api: respx.MockRouter,
+    client: PlantIdClient,
+    options: dict[str, Any],
+    modifiers: list[str] | None,
+) -> None:
+    route = api.post("/enqueue_identification").respond(
+        200, json=samples.identification(5, pending=True)
+    )
+
+    await client.enqueue_identification(["aW1n"], **options)
+
+    assert _json(_sent(route)).get("modifiers") == modifiers
 
 
 async def test_health_assessment_uses_language_not_plant_language(
@@ -142,7 +174,9 @@ async def test_health_assessment_uses_language_not_plant_language(
     route = api.post("/health_assessment").respond(200, json=samples.health_assessment_result())
 
     result = await client.health_assessment(
-        ["aW1n"], language="de", disease_details=["cause"], modifiers=["disease_similar_images"]
+        ["aW1n"],
+        view=ResultView(language="de", disease_details=("cause",), plant_details=PLANT_DETAILS),
+        modifiers=["disease_similar_images"],
     )
 
     assert _json(_sent(route)) == {
@@ -161,7 +195,7 @@ async def test_get_result_by_id_posts_view_parameters(
     route = api.post("/get_identification_result/77").respond(200, json=samples.identification(77))
 
     result = await client.get_identification_result(
-        77, plant_details=["common_names"], plant_languages=["en", "de"]
+        77, view=ResultView(plant_details=("common_names",), languages=("en", "de"))
     )
 
     assert _json(_sent(route)) == {
@@ -181,13 +215,25 @@ async def test_get_result_without_views_sends_empty_object(
     assert _json(_sent(route)) == {}
 
 
+async def test_get_result_still_takes_the_old_keywords(
+    api: respx.MockRouter, client: PlantIdClient
+) -> None:
+    route = api.post("/get_identification_result/77").respond(200, json=samples.identification(77))
+
+    await client.get_identification_result(77, plant_details=["url"], plant_language="de")
+
+    assert _json(_sent(route)) == {"plant_details": ["url"], "plant_language": "de"}
+    with pytest.raises(TypeError, match="not both"):
+        await client.get_identification_result(77, view=ResultView(), plant_language="de")
+
+
 async def test_get_result_by_custom_id(api: respx.MockRouter, client: PlantIdClient) -> None:
     route = api.post("/get_identification_result/custom_id/123").respond(
         200, json=samples.identification(8, custom_id=123)
     )
 
     result = await client.get_identification_result_by_custom_id(
-        123, plant_language="cs", disease_details=["treatment"]
+        123, view=ResultView(language="cs", disease_details=("treatment",))
     )
 
     assert _json(_sent(route)) == {"plant_language": "cs", "disease_details": ["treatment"]}
@@ -200,10 +246,15 @@ async def test_get_multiple_results(api: respx.MockRouter, client: PlantIdClient
     )
 
     results = await client.get_identification_results(
-        ids=[1], custom_ids=[20], plant_details=["url"]
+        [1], custom_ids=[20], view=ResultView(plant_details=("url",), language="de")
     )
 
-    assert _json(_sent(route)) == {"ids": [1], "custom_ids": [20], "plant_details": ["url"]}
+    assert _json(_sent(route)) == {
+        "ids": [1],
+        "custom_ids": [20],
+        "plant_details": ["url"],
+        "plant_language": "de",
+    }
     assert [result.id for result in results] == [1, 2]
 
 
@@ -434,3 +485,148 @@ async def test_retries_stop_at_the_deadline(api: respx.MockRouter) -> None:
             await client.usage_info()
 
     assert route.call_count >= 1
+
+
+# Overall deadlines and turning retries off.
+
+
+class _NeverEnding(httpx.AsyncByteStream):
+    """A body that sends its first bytes and then nothing, without ever closing."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"id": 1, '
+        await asyncio.Event().wait()
+
+
+async def test_a_trickled_body_is_cut_off_by_the_request_deadline(api: respx.MockRouter) -> None:
+    route = api.post("/get_identification_result/1").mock(
+        side_effect=[
+            httpx.Response(200, stream=_NeverEnding()),
+            httpx.Response(200, json=samples.identification(1)),
+        ]
+    )
+
+    async for client in _client(request_timeout=0.2):
+        result = await client.get_identification_result(1)
+    async for client in _client(request_timeout=0.2, retry_deadline=0):
+        route.side_effect = [httpx.Response(200, stream=_NeverEnding())]
+        with pytest.raises(PlantIdUnavailable, match=r"no complete answer within 0\.2 s"):
+            await client.get_identification_result(1)
+
+    assert result.id == 1, "the free call was retried after the deadline cut the first answer"
+
+
+async def test_a_paid_call_cut_off_by_the_deadline_is_not_sent_again(
+    api: respx.MockRouter,
+) -> None:
+    route = api.post("/enqueue_identification").mock(
+        side_effect=[
+            httpx.Response(200, stream=_NeverEnding()),
+            httpx.Response(200, json=samples.identification(2, pending=True)),
+        ]
+    )
+
+    async for client in _client(request_timeout=0.2):
+        with pytest.raises(PlantIdUnavailable, match="no complete answer"):
+            await client.enqueue_identification(["aW1n"], custom_id=4)
+
+    assert route.call_count == 1
+
+
+async def test_without_retries_gives_up_after_one_attempt(
+    api: respx.MockRouter, client: PlantIdClient
+) -> None:
+    route = api.post("/get_identification_result/9").mock(
+        side_effect=[
+            httpx.Response(503, text="Service Unavailable"),
+            httpx.Response(200, json=samples.identification(9)),
+        ]
+    )
+
+    with pytest.raises(PlantIdUnavailable, match="Service Unavailable"):
+        await client.without_retries().get_identification_result(9)
+    retried = await client.get_identification_result(9)
+
+    assert route.call_count == 2
+    assert retried.id == 9
+
+
+# The view and the factory.
+
+
+def test_full_view_asks_for_every_detail_the_bot_shows() -> None:
+    plain = ResultView.full("de")
+    with_health = ResultView.full("ru", health=True)
+
+    assert plain.params() == {"plant_details": list(PLANT_DETAILS), "plant_language": "de"}
+    assert with_health.params()["disease_details"] == list(DISEASE_DETAILS)
+    assert with_health.params(health_endpoint=True) == {
+        "language": "ru",
+        "disease_details": list(DISEASE_DETAILS),
+    }
+    assert {"common_names", "url", "wiki_description", "taxonomy", "watering"} <= set(PLANT_DETAILS)
+
+
+def test_view_rejects_what_plant_id_would_refuse() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        ResultView(language="de", languages=("en",))
+    with pytest.raises(ValueError, match="at most 3"):
+        ResultView(languages=("en", "de", "cs", "fr"))
+    listed = ResultView(plant_details=["url"])  # type: ignore[arg-type]
+    assert hash(listed) == hash(ResultView(plant_details=("url",)))
+
+
+@dataclass(frozen=True)
+class _Config:
+    plant_id_api_key: SecretStr
+    plant_id_base_url: str
+    plant_id_timeout: float
+    plant_id_retry_deadline: float
+
+
+async def test_open_plantid_takes_url_key_and_deadlines_from_settings() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path.endswith("/usage_info"):
+            return httpx.Response(503, text="Service Unavailable")
+        return httpx.Response(200, stream=_NeverEnding())
+
+    config = _Config(SecretStr(KEY), "https://plantid.test/v2", 0.2, 0.0)
+    async with open_plantid(config, httpx.MockTransport(answer)) as client:
+        with pytest.raises(PlantIdUnavailable, match=r"within 0\.2 s"):
+            await client.get_identification_result(3)
+        with pytest.raises(PlantIdUnavailable, match="Service Unavailable"):
+            await client.usage_info()
+
+    assert [str(request.url) for request in seen] == [
+        "https://plantid.test/v2/get_identification_result/3",
+        "https://plantid.test/v2/usage_info",
+    ], "a zero retry deadline means one attempt per call"
+    assert all(request.headers["Api-Key"] == KEY for request in seen)
+
+
+async def test_a_result_polled_without_its_details_is_recognised(
+    api: respx.MockRouter, client: PlantIdClient
+) -> None:
+    bare = samples.identification(1)
+    for suggestion in bare["suggestions"]:
+        details = suggestion["plant_details"] or {}
+        suggestion["plant_details"] = {
+            key: value
+            for key, value in details.items()
+            if key in ("scientific_name", "structured_name")
+        }
+    api.post("/get_identification_result/multiple").respond(
+        200,
+        json=[bare, samples.identification(2), samples.identification(3, pending=True)],
+    )
+    view = ResultView.full("en")
+
+    without, detailed, pending = await client.get_identification_results([1, 2, 3], view=view)
+
+    assert lacks_details(without, view)
+    assert not lacks_details(detailed, view)
+    assert not lacks_details(pending, view), "a pending result has no details to miss yet"
+    assert not lacks_details(without, ResultView()), "nothing was asked for"
