@@ -213,7 +213,7 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 def dockerfile_env() -> dict[str, str]:
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
-    values = {}
+    values: dict[str, str] = {}
     for line in text.splitlines():
         if line.startswith("ENV "):
             values.update(re.findall(r"(\w+)=(\S+)", line))
