@@ -66,7 +66,7 @@ def _serve(settings: Settings) -> int:
         raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN") from None
     except NetworkError as error:
         raise StartupError(
-            f"cannot reach Telegram at {settings.telegram_api_url}: {_reason(error)}"
+            f"cannot reach Telegram at {_api_url(settings)}: {_reason(error)}"
         ) from None
     except sqlite3.Error as error:
         problem = _sqlite_problem(error)
@@ -131,7 +131,7 @@ def wait_for_telegram(settings: Settings, sleep: Callable[[float], None] = time.
             except _Unreachable as error:
                 logger.warning(
                     "cannot reach Telegram at %s: %s; retrying in %g s",
-                    settings.telegram_api_url,
+                    _api_url(settings),
                     error,
                     delay,
                 )
@@ -144,7 +144,7 @@ class _Unreachable(Exception):
 
 
 def _get_me(client: httpx.Client, url: str, settings: Settings) -> str:
-    api_url = settings.telegram_api_url
+    api_url = _api_url(settings)
     try:
         response = client.get(url)
     except httpx.TransportError as error:
@@ -169,6 +169,10 @@ def _get_me(client: httpx.Client, url: str, settings: Settings) -> str:
             "not like a Bot API server"
         )
     return username
+
+
+def _api_url(settings: Settings) -> str:
+    return str(settings.telegram_api_url).rstrip("/")
 
 
 def _reason(error: BaseException) -> str:
