@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
+from bot.runner import wait_for_telegram
+from bot.settings import Settings
 from sandbox.server import free_port, serve_on_loopback
 from sandbox.telegram import FakeTelegram
 
@@ -52,7 +57,7 @@ def start(telegram: FakeTelegram, tmp_path: Path) -> Iterator[Callable[..., Bot]
     # Plant.id is never contacted at start-up; a closed port proves it.
     dead_port = free_port()
 
-    def start_bot(telegram_url: str, **env: str) -> Bot:
+    def start_bot(telegram_url: str, launcher: Sequence[str] = (), **env: str) -> Bot:
         log = tmp_path / f"bot-{len(started)}.log"
         environment = {
             **base,
@@ -67,7 +72,7 @@ def start(telegram: FakeTelegram, tmp_path: Path) -> Iterator[Callable[..., Bot]
         }
         with log.open("wb") as output:
             process = subprocess.Popen(
-                [sys.executable, "-m", "bot"],
+                [*launcher, sys.executable, "-m", "bot"],
                 cwd=tmp_path,
                 env=environment,
                 stdout=output,
@@ -146,14 +151,19 @@ async def test_unreachable_telegram_is_retried_until_it_answers(
     assert_no_secret(bot.output, telegram)
 
 
-async def test_sigterm_while_waiting_for_telegram_stops_cleanly(
+async def test_sigterm_while_waiting_for_telegram_stops_cleanly_in_json_lines(
     telegram: FakeTelegram, start: Callable[..., Bot]
 ) -> None:
-    bot = start(f"http://127.0.0.1:{free_port()}")
+    url = f"http://127.0.0.1:{free_port()}"
+    bot = start(url, LOG_FORMAT="json")
     await telegram.wait_for(lambda: "retrying in" in bot.output, timeout=60)
     bot.process.send_signal(signal.SIGTERM)
     assert bot.finish() == 0
-    assert "Traceback" not in bot.output
+    entries = [json.loads(line) for line in bot.output.splitlines()]
+    assert entries[0]["level"] == "WARNING"
+    assert entries[0]["logger"] == "bot.runner"
+    assert entries[0]["message"].startswith(f"cannot reach Telegram at {url}: ")
+    assert_no_secret(bot.output, telegram)
 
 
 def corrupt_database(path: Path) -> None:
@@ -193,22 +203,64 @@ def test_an_unusable_database_is_one_line_naming_database_path(
     assert_no_secret(bot.output, telegram)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write to read-only files")
+def as_an_ordinary_user() -> list[str]:
+    """Return a command prefix under which file permissions apply, even to root."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("root ignores file permissions and setpriv is not installed")
+    # Without these capabilities root is held to permission bits like everyone else.
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
+
+
 @pytest.mark.parametrize("what", ["file", "folder"])
 def test_a_read_only_database_is_one_line_naming_database_path(
     telegram: FakeTelegram, start: Callable[..., Bot], tmp_path: Path, what: str
 ) -> None:
+    launcher = as_an_ordinary_user()
     folder = tmp_path / "ro"
     folder.mkdir()
     path = folder / "bot.sqlite3"
     sqlite3.connect(path).close()
     (path if what == "file" else folder).chmod(0o555)
     try:
-        bot = start(f"http://127.0.0.1:{free_port()}", DATABASE_PATH=str(path))
+        bot = start(f"http://127.0.0.1:{free_port()}", launcher, DATABASE_PATH=str(path))
         assert bot.finish() == 2
     finally:
         folder.chmod(0o755)
         path.chmod(0o644)
     line = single_line(bot.output)
-    assert f"DATABASE_PATH {path} is" in line
-    assert "read-only" in line
+    expected = "is read-only" if what == "file" else f"is in a read-only folder ({folder})"
+    assert f"DATABASE_PATH {path} {expected}" in line
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_backoff_doubles_up_to_a_minute_with_one_line_each(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token=WRONG_TOKEN,
+        plant_id_api_key=API_KEY,
+        telegram_api_url=url,
+    )
+    delays: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        delays.append(seconds)
+        if len(delays) == 9:
+            raise _Stop
+
+    with caplog.at_level(logging.WARNING, logger="bot.runner"), pytest.raises(_Stop):
+        wait_for_telegram(settings, sleep=sleep)
+    assert delays == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 9
+    assert lines[0].startswith(f"cannot reach Telegram at {url}: ")
+    assert lines[-1].endswith("; retrying in 60 s")
+    assert not any(WRONG_TOKEN.split(":", 1)[1] in line for line in lines)
