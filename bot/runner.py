@@ -30,7 +30,11 @@ _GETME_TIMEOUT = httpx.Timeout(10.0)
 
 
 class StartupError(Exception):
-    """The bot cannot start as configured; the message is one line for the operator."""
+    """The bot cannot start or run on; the message is one line for the operator."""
+
+    def __init__(self, message: str, code: int = EXIT_CONFIG) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def run_bot() -> int:
@@ -41,7 +45,7 @@ def run_bot() -> int:
         return _serve(settings)
     except StartupError as error:
         logger.error("%s", error)
-        return EXIT_CONFIG
+        return error.code
     except KeyboardInterrupt:
         return EXIT_OK
     except Exception:
@@ -65,8 +69,9 @@ def _serve(settings: Settings) -> int:
     except InvalidToken:
         raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN") from None
     except NetworkError as error:
+        # Lost after start-up checks passed: not the configuration, so a supervisor may restart.
         raise StartupError(
-            f"cannot reach Telegram at {_api_url(settings)}: {_reason(error)}"
+            f"cannot reach Telegram at {_api_url(settings)}: {_reason(error)}", EXIT_FAILED
         ) from None
     except sqlite3.Error as error:
         problem = _sqlite_problem(error)
