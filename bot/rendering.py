@@ -209,6 +209,14 @@ def command_menu(language: str, translate: Translator) -> list[BotCommand]:
     ]
 
 
-def render_failure(reason: FailureReason, language: str, translate: Translator) -> str:
+def render_failure(
+    reason: FailureReason, language: str, translate: Translator, *, max_photo_bytes: int
+) -> str:
     """Render the message that tells a person why their photo got no result."""
+    if reason is FailureReason.TOO_BIG:
+        megabytes = max_photo_bytes / 1_000_000
+        digits = 1 if megabytes >= 1 else 3
+        return translate(
+            language, "failed_too_big", megabytes=translate.decimal(language, megabytes, digits)
+        )
     return translate(language, f"failed_{reason.value}")

@@ -574,7 +574,12 @@ class IdentificationService:
 
     async def _notify_failure(self, record: IdentificationRecord) -> None:
         reason = FailureReason.parse(record.failure_reason)
-        text = render_failure(reason, record.language, self._translate)
+        text = render_failure(
+            reason,
+            record.language,
+            self._translate,
+            max_photo_bytes=self._settings.max_photo_bytes,
+        )
         await self._show(record, RenderedMessage(text))
         await self._repository.mark_failure_notified(record.id, now=self._clock())
 

@@ -129,7 +129,7 @@ def test_confirmed_suggestion_is_marked(translate: Translator) -> None:
     )
     assert message.keyboard is not None
     texts = [row[0].text for row in message.keyboard.inline_keyboard]
-    assert texts == ["✅ Common dandelion", "💚 Chicory (confirmed)"]
+    assert texts == ["✅ Common dandelion", "☑️ Confirmed: Chicory"]
 
 
 def test_only_the_configured_number_of_suggestions_is_shown(translate: Translator) -> None:
@@ -215,7 +215,7 @@ def test_probability_format() -> None:
 def test_every_failure_has_a_message_in_every_language(
     reason: FailureReason, translate: Translator
 ) -> None:
-    english = render_failure(reason, "en", translate)
+    english = render_failure(reason, "en", translate, max_photo_bytes=5_000_000)
     assert english
     for language in translate.languages - {"en"}:
-        assert render_failure(reason, language, translate) != english
+        assert render_failure(reason, language, translate, max_photo_bytes=5_000_000) != english

@@ -50,11 +50,14 @@ async def test_a_photo_too_big_to_download_is_explained(
     chat = telegram.private_chat(alice)
     async with run_bot(max_photo_bytes=1000):
         telegram.send_photo(alice, chat, leaf_photo(23))
-        await telegram.wait_for(lambda: "zu groß" in "".join(bot_texts(telegram, chat)))
-    assert bot_texts(telegram, chat) == [
-        "📦 Dieses Foto ist zu groß zum Herunterladen (höchstens 20 MB). "
-        "Bitte schick ein kleineres."
-    ]
+        await telegram.wait_for(lambda: "größer als" in "".join(bot_texts(telegram, chat)))
+    (text,) = bot_texts(telegram, chat)
+    # The text states the configured limit, not Telegram's 20 MB.
+    assert text.startswith("📦 Dieses Foto ist größer als ")
+    assert text.endswith(" MB. Bitte schick ein kleineres.")
+    assert "{" not in text
+    assert "20 MB" not in text
+    assert "0,001 MB" in text, "the configured limit, in the German number format"
     assert plantid.requests_to("enqueue_identification") == []
 
 
