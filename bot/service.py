@@ -6,13 +6,13 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.callbacks import ConfirmPress
 from bot.i18n import Translator
+from bot.locks import KeyedLocks
 from bot.model import (
     UNDELIVERABLE,
     ChatError,
@@ -93,28 +93,6 @@ class FlowSettings:
     delivery_max_age: float = 3600.0
 
 
-class _KeyedLocks:
-    """One asyncio lock per key, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: int) -> AsyncIterator[None]:
-        """Hold the lock of `key` for the duration of the block."""
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-
 class IdentificationService:
     """Record photo requests, drive them through Plant.id, deliver and confirm results."""
 
@@ -134,7 +112,7 @@ class IdentificationService:
         self._translate = translate
         self._settings = settings
         self._clock = clock
-        self._press_locks = _KeyedLocks()
+        self._press_locks = KeyedLocks()
         self._notices: set[asyncio.Task[None]] = set()
         self._wake: dict[WorkLane | None, asyncio.Event] = {
             lane: asyncio.Event() for lane in (None, *WorkLane)
