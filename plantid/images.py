@@ -68,7 +68,7 @@ class UnsupportedImage(ImageError):
     def __init__(self, detected: str | None, *, empty: bool = False) -> None:
         self.detected = detected
         self.accepted = ACCEPTED_FORMATS
-        accepted = ", ".join(ACCEPTED_FORMATS)
+        accepted = ", ".join(ACCEPTED_FORMATS[:-1]) + f" or {ACCEPTED_FORMATS[-1]}"
         if empty:
             reason, message = ImageErrorReason.EMPTY, "the file is empty"
         elif detected in _OTHER_IMAGE_FORMATS:
@@ -76,8 +76,8 @@ class UnsupportedImage(ImageError):
             message = f"{detected} images are not supported; send {accepted}"
         else:
             reason = ImageErrorReason.NOT_AN_IMAGE
-            what = f"a {detected} file" if detected else "a file"
-            message = f"{what} that is not an image; send {accepted}"
+            what = f" (it is a {detected} file)" if detected else ""
+            message = f"the file is not an image{what}; send {accepted}"
         super().__init__(reason, message)
 
 
