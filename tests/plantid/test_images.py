@@ -322,6 +322,23 @@ def test_exif_orientation_is_applied_and_dropped(
     assert not upright.getexif()
 
 
+def test_heic_orientation_is_applied_once() -> None:
+    stored = Image.new("RGB", (400, 200), BLUE)
+    stored.paste(RED, (0, 0, 200, 200))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    # As on an iPhone: pillow-heif turns the tag into the container's rotation, which libheif
+    # applies when decoding, so turning it again by the tag would put the plant on its side.
+    stored.info["exif"] = exif.tobytes()
+    data = _encode(stored, "HEIF", quality=90)
+
+    upright = _decode(prepare_image(data).jpeg)
+
+    assert upright.size == (200, 400)
+    assert _close(upright, (100, 40), RED)
+    assert _close(upright, (100, 360), BLUE)
+
+
 @pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP", "HEIF"])
 @pytest.mark.parametrize("size", [(300, 200), (3000, 2000)], ids=["small", "large"])
 def test_gps_is_read_but_never_uploaded(image_format: str, size: tuple[int, int]) -> None:
