@@ -45,7 +45,10 @@ def _make_cases(directory: Path) -> list[tuple[str, Path]]:
     save("12 MP HEIC", photo, "HEIF", quality=80)
     save("1200x900 JPEG q80", leafy_photo((1200, 900), seed=2), "JPEG", quality=80)
     save("4000x3000 PNG", photo.resize((4000, 3000)), "PNG", compress_level=1)
-    del photo
+    transparent = photo.resize((6000, 4500)).convert("RGBA")
+    transparent.putalpha(Image.linear_gradient("L").resize((6000, 4500)))
+    save("6000x4500 RGBA PNG", transparent, "PNG", compress_level=1)
+    del photo, transparent
     big = leafy_photo((2225, 2225), seed=3).resize((8900, 8900))
     save("8900x8900 PNG", big, "PNG", compress_level=1)
     return cases

@@ -234,6 +234,15 @@ def _fit(width: int, height: int, max_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def _exif(image: Image.Image) -> Image.Exif:
+    """Return the image's EXIF, or none at all when it is too broken to parse."""
+    try:
+        return image.getexif()
+    except Exception:
+        # Phones and editors write broken EXIF; the picture itself is still worth identifying.
+        return Image.Exif()
+
+
 def _orientation(exif: Image.Exif) -> int:
     value = exif.get(ExifTags.Base.Orientation, 1)
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
@@ -282,7 +291,7 @@ def _passthrough(
     """Return the JPEG itself, stripped of metadata, when it needs no other change."""
     if max(image.size) > max_side or image.mode != "RGB":
         return None
-    exif = image.getexif()
+    exif = _exif(image)
     if _orientation(exif) != 1:
         return None
     stripped = strip_jpeg_metadata(data)
@@ -300,21 +309,19 @@ def _reencode(
     # JPEG decodes straight at 1/2, 1/4 or 1/8 scale: less memory and about that much less CPU.
     image.draft("RGB", target)
     image.load()
-    exif = image.getexif()
+    exif = _exif(image)
     # libheif has already turned HEIF images upright and reset the tag.
     orientation = 1 if image_format is ImageFormat.HEIF else _orientation(exif)
     location = _location(exif)
-    work: Image.Image = image
-    if image.mode in ("P", "PA", "1") or image.mode.startswith(("I", "F")):
-        # Palettes and odd bit depths cannot be resampled; convert, then free the original.
-        work = image.convert("RGBA" if _has_alpha(image) else "RGB")
-        image.close()
-    small = work
-    if work.size != target:
-        # reducing_gap: first average whole blocks of pixels (cheap), then filter only twice the
-        # target size with Lanczos; the full-size image is released right after.
-        small = work.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
-        work.close()
+    # Average whole blocks first (cheap), leaving Lanczos at most twice the target to filter.
+    factor = int(min(image.width / target[0], image.height / target[1]) / 2)
+    if factor >= 2 or _needs_conversion(image):
+        work = _reduce_in_bands(image, max(1, factor))
+    else:
+        work = image
+    if work is not image:
+        image.close()  # frees the full-size pixels before anything else is allocated
+    small = work.resize(target, Image.Resampling.LANCZOS) if work.size != target else work
     del work
     if orientation in _TRANSPOSE:
         small = small.transpose(_TRANSPOSE[orientation])
@@ -324,6 +331,42 @@ def _reencode(
     # Metadata is deliberately not copied: EXIF may hold the sender's GPS position.
     rgb.save(output, format="JPEG", quality=JPEG_QUALITY)
     return PreparedImage(output.getvalue(), rgb.width, rgb.height, location)
+
+
+# Rows of output per band when reducing: a few MB at a time whatever the image's size.
+_BAND_ROWS = 64
+
+
+def _reduce_in_bands(image: Image.Image, factor: int) -> Image.Image:
+    """Box-reduce by `factor` one band of rows at a time, so no second full-size copy exists.
+
+    Pillow's own reduce and resize convert the whole image first (palette to RGB, RGBA to
+    premultiplied), which doubled the memory of a large PNG; blocks never straddle bands, so
+    the result is the same.
+    """
+    width, height = image.size
+    band_height = _BAND_ROWS * factor
+    reduced: Image.Image | None = None
+    for top in range(0, height, band_height):
+        band = _resamplable(image.crop((0, top, width, min(height, top + band_height))))
+        part = band.reduce(factor)
+        if reduced is None:
+            reduced = Image.new(part.mode, (-(-width // factor), -(-height // factor)))
+        reduced.paste(part, (0, top // factor))
+    assert reduced is not None
+    return reduced
+
+
+def _needs_conversion(image: Image.Image) -> bool:
+    """Tell whether Pillow cannot resample the image's mode (palettes and odd bit depths)."""
+    return image.mode in ("P", "PA", "1") or image.mode.startswith(("I", "F"))
+
+
+def _resamplable(image: Image.Image) -> Image.Image:
+    """Return the image in a mode Pillow can resample."""
+    if _needs_conversion(image):
+        return image.convert("RGBA" if _has_alpha(image) else "RGB")
+    return image
 
 
 def _has_alpha(image: Image.Image) -> bool:
@@ -418,7 +461,7 @@ def read_location(data: bytes) -> Location | None:
             # A PNG's eXIf chunk may follow the pixels; finding it would mean decoding them all.
             if image_format is ImageFormat.PNG and "exif" not in image.info:
                 return None
-            return _location(image.getexif())
+            return _location(_exif(image))
     except Exception:
         # Garbage in, no location out: a photo's metadata must never fail the identification.
         return None

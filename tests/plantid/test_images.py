@@ -157,6 +157,25 @@ def test_transparent_png_is_flattened_onto_white() -> None:
     assert _close(flat, (90, 50), GREEN)
 
 
+@pytest.mark.parametrize("mode", ["RGBA", "P", "LA"])
+def test_large_transparent_and_palette_images_keep_their_colours(mode: str) -> None:
+    image = Image.new("RGBA", (4100, 3100), (0, 0, 0, 0))
+    image.paste((30, 160, 40, 255), (2050, 0, 4100, 3100))
+    if mode == "P":
+        image = image.convert("P", palette=Image.Palette.ADAPTIVE)
+    elif mode == "LA":
+        image = image.convert("LA")
+    data = _encode(image, "PNG", compress_level=1)
+
+    prepared = prepare_image(data)
+
+    flat = _decode(prepared.jpeg)
+    assert flat.size == (1500, 1134)
+    assert _close(flat, (300, 567), (255, 255, 255), slack=5)
+    green = GREEN if mode != "LA" else (112, 112, 112)
+    assert _close(flat, (1200, 567), green)
+
+
 def test_gif_uses_the_first_frame() -> None:
     frames = [Image.new("RGB", (80, 60), RED), Image.new("RGB", (80, 60), BLUE)]
     buffer = io.BytesIO()
@@ -320,6 +339,24 @@ def test_exif_orientation_is_applied_and_dropped(
     assert _close(upright, (upright.width // 2, upright.height // 10), top)
     assert _close(upright, (upright.width // 2, upright.height * 9 // 10), bottom)
     assert not upright.getexif()
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
+@pytest.mark.parametrize("size", [(300, 200), (3000, 2000)], ids=["small", "large"])
+def test_photo_with_broken_exif_is_still_prepared(size: tuple[int, int]) -> None:
+    good = _encode(Image.new("RGB", size, GREEN), "JPEG")
+    # An EXIF block whose GPS directory points past its end.
+    payload = (
+        b"Exif\x00\x00MM\x00*\x00\x00\x00\x08"
+        b"\x00\x01\x88\x25\x00\x04\x00\x00\x00\x01\x00\x00\xff\xf0"
+    )
+    broken = good[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + good[2:]
+
+    prepared = prepare_image(broken)
+
+    assert prepared.location is None
+    assert _close(_decode(prepared.jpeg), (100, 100), GREEN)
+    assert b"Exif" not in prepared.jpeg
 
 
 def test_heic_orientation_is_applied_once() -> None:
