@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -14,16 +18,22 @@ from telegram.request import HTTPXRequest
 from bot.chat import TelegramChat
 from bot.context import BotData, Context
 from bot.i18n import DEFAULT_LANGUAGE, Translator
+from bot.inbox import TelegramPoller, UpdateInbox
 from bot.rendering import ResultOptions, command_menu
 from bot.service import FlowSettings, IdentificationService
 from bot.settings import Settings
 from bot.worker import Worker, WorkerSettings
 from handlers import build_handlers, log_error
-from plantid import PlantIdClient
-from storage.database import Database, open_database
+from plantid import open_plantid
+from plantid.images import ImagePreparer
+from storage.database import open_database
+from storage.inbox import SqliteInbox
 from storage.repositories import SqliteIdentificationRepository
 
 logger = logging.getLogger(__name__)
+
+# Decoding a large photo takes a few hundred MB at most; two at once bound the bot's memory.
+IMAGE_DECODES = 2
 
 PlantbotApplication = Application[
     ExtBot[int], Context, dict[Any, Any], dict[Any, Any], BotData, Any
@@ -67,32 +77,42 @@ class Resources:
         self,
         settings: Settings,
         plantid_transport: httpx.AsyncBaseTransport | None,
+        *,
+        poll_telegram: bool,
     ) -> None:
         self._settings = settings
         self._plantid_transport = plantid_transport
-        self._database: Database | None = None
-        self._http: httpx.AsyncClient | None = None
+        self._poll_telegram = poll_telegram
+        self._stack = AsyncExitStack()
         self._worker: Worker | None = None
+        self._inbox: UpdateInbox | None = None
+        self._poller: TelegramPoller | None = None
+        self.inbox_repository: SqliteInbox | None = None
+
+    @property
+    def inbox(self) -> UpdateInbox:
+        """Return the update inbox (webhook endpoints store into it)."""
+        if self._inbox is None:
+            raise RuntimeError("the bot is not running")
+        return self._inbox
 
     async def open(self, application: PlantbotApplication) -> None:
-        """Open the database and the Plant.id client, then start the worker."""
+        """Open the database and the Plant.id client, then start the worker and the inbox."""
         settings = self._settings
-        self._database = await open_database(settings.database_path)
-        self._http = httpx.AsyncClient(
-            transport=self._plantid_transport,
-            timeout=httpx.Timeout(settings.plant_id_timeout, connect=10.0),
+        database = await open_database(settings.database_path)
+        self._stack.push_async_callback(database.close)
+        plantid = await self._stack.enter_async_context(
+            open_plantid(settings, self._plantid_transport)
         )
-        plantid = PlantIdClient(
-            self._http,
-            settings.plant_id_api_key,
-            settings.plant_id_base_url,
-            retry_deadline=settings.plant_id_retry_deadline,
-        )
-        repository = SqliteIdentificationRepository(self._database)
+        repository = SqliteIdentificationRepository(database)
         service = IdentificationService(
             repository=repository,
-            plantid=plantid,
+            # The worker backs off durably between attempts; retrying inside a call would
+            # hold a lane for the whole retry budget.
+            plantid=plantid.without_retries(),
+            confirm_plantid=plantid,
             chat=TelegramChat(application.bot),
+            images=ImagePreparer(settings.max_image_side, max_concurrent=IMAGE_DECODES),
             translate=Translator.from_package(),
             settings=flow_settings(settings),
         )
@@ -100,23 +120,30 @@ class Resources:
         await publish_command_menus(application, service.translate)
         self._worker = Worker(service, repository, worker_settings(settings))
         self._worker.start()
+        self.inbox_repository = SqliteInbox(database)
+        self._inbox = UpdateInbox(self.inbox_repository, application)
+        self._inbox.start()
+        if self._poll_telegram:
+            self._poller = TelegramPoller(application, self._inbox, ALLOWED_UPDATES)
+            self._poller.start()
         logger.info("Plantbot is up as @%s", application.bot.username)
 
-    async def stop_worker(self, application: PlantbotApplication) -> None:
-        """Stop the worker while the bot can still talk to Telegram."""
+    async def stop_work(self, application: PlantbotApplication) -> None:
+        """Stop taking updates, then the worker, while the bot can still talk to Telegram."""
+        if self._poller is not None:
+            await self._poller.stop()
+            self._poller = None
+        if self._inbox is not None:
+            await self._inbox.stop()
         if self._worker is not None:
             await self._worker.stop()
             self._worker = None
 
     async def close(self, application: PlantbotApplication) -> None:
         """Close the Plant.id client and the database."""
-        await self.stop_worker(application)
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
-        if self._database is not None:
-            await self._database.close()
-            self._database = None
+        await self.stop_work(application)
+        self._inbox = None
+        await self._stack.aclose()
 
 
 async def publish_command_menus(application: PlantbotApplication, translate: Translator) -> None:
@@ -140,7 +167,7 @@ def build_application(
 ) -> PlantbotApplication:
     """Build the bot: requests, rate limiter, handlers, and the lifecycle of its resources."""
     httpx_kwargs: dict[str, Any] = {"transport": telegram_transport} if telegram_transport else {}
-    resources = Resources(settings, plantid_transport)
+    resources = Resources(settings, plantid_transport, poll_telegram=settings.webhook_url is None)
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -152,14 +179,51 @@ def build_application(
         .rate_limiter(AIORateLimiter(max_retries=3))
         # Handlers only record requests and reply, so updates may run side by side.
         .concurrent_updates(True)
+        # Updates come from our own inbox, stored before Telegram counts them as delivered.
+        .updater(None)
         .post_init(resources.open)
-        .post_stop(resources.stop_worker)
+        .post_stop(resources.stop_work)
         .post_shutdown(resources.close)
         .build()
     )
+    application.bot_data.resources = resources
     application.add_handlers(build_handlers())
     application.add_error_handler(log_error)
     return application
 
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+
+
+@asynccontextmanager
+async def running(application: PlantbotApplication) -> AsyncIterator[PlantbotApplication]:
+    """Run the bot (resources, worker, inbox, polling) for the duration of the block."""
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+async def serve(application: PlantbotApplication) -> None:
+    """Run the bot until SIGTERM or SIGINT, then stop cleanly (stored work resumes next time)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with running(application):
+            await stop.wait()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)

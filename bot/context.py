@@ -14,6 +14,8 @@ class BotData:
 
     def __init__(self) -> None:
         self._service: IdentificationService | None = None
+        # The composition root's lifecycle object, for the webhook server and tests.
+        self.resources: Any = None
 
     @property
     def service(self) -> IdentificationService:

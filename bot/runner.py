@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -61,11 +62,11 @@ def _serve(settings: Settings) -> int:
     with _stop_on_sigterm():
         wait_for_telegram(settings)
     # Imported here so a configuration error never pays for importing the whole bot.
-    from bot.application import ALLOWED_UPDATES, build_application
+    from bot.application import build_application, serve
 
     application = build_application(settings)
     try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        asyncio.run(serve(application))
     except InvalidToken:
         raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN") from None
     except NetworkError as error:

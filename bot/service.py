@@ -49,7 +49,7 @@ from plantid import (
     PlantIdRefused,
     PlantIdUnavailable,
 )
-from plantid.images import ImageError, prepare_image_async
+from plantid.images import ImageError, ImagePreparer
 from storage.models import IdentificationRecord
 from storage.repositories import IdentificationRepository
 
@@ -102,13 +102,17 @@ class IdentificationService:
         repository: IdentificationRepository,
         plantid: PlantIdClient,
         chat: Chat,
+        images: ImagePreparer,
+        confirm_plantid: PlantIdClient | None = None,
         translate: Translator,
         settings: FlowSettings,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._repository = repository
         self._plantid = plantid
+        self._confirm_plantid = confirm_plantid or plantid
         self._chat = chat
+        self._images = images
         self._translate = translate
         self._settings = settings
         self._clock = clock
@@ -173,9 +177,9 @@ class IdentificationService:
                 # Telegram expects a button press to be answered within seconds.
                 async with asyncio.timeout(CONFIRM_TIMEOUT):
                     if undo:
-                        await self._plantid.unconfirm_suggestion(chosen.id)
+                        await self._confirm_plantid.unconfirm_suggestion(chosen.id)
                     else:
-                        await self._plantid.confirm_suggestion(chosen.id)
+                        await self._confirm_plantid.confirm_suggestion(chosen.id)
             except TimeoutError:
                 logger.warning("confirming suggestion %s timed out", chosen.id)
                 return ButtonAnswer(self._translate(answer_language, "confirm_unavailable"))
@@ -311,6 +315,13 @@ class IdentificationService:
                 record.id, reason=UNDELIVERABLE, now=self._clock()
             )
 
+    async def step_crashed(self, record: IdentificationRecord, error: BaseException) -> None:
+        """Count a step that raised unexpectedly; after a few such attempts, end the row."""
+        await self._retry_later(
+            record,
+            _StepFailed(f"unexpected {type(error).__name__}", FailureReason.SERVICE, per_row=True),
+        )
+
     async def next_due_at(self, lane: WorkLane) -> float | None:
         """Return when `lane` next has work that nobody holds, or None if it has none."""
         return await self._repository.next_due_at(lane)
@@ -329,7 +340,10 @@ class IdentificationService:
     async def _retry_later(self, record: IdentificationRecord, error: TryLater) -> None:
         """Postpone the record's current step, or end it once its attempts are used up."""
         now = self._clock()
-        if record.step_attempts + 1 >= self._settings.max_attempts or self._too_old(record):
+        # An outage is waited out for as long as the answer is still worth having; a fault of
+        # this one row (garbage data, a bug) is tried a bounded number of times.
+        used_up = error.per_row and record.step_attempts + 1 >= self._settings.max_attempts
+        if used_up or self._too_old(record):
             await self._give_up(record, error)
             return
         since = record.unavailable_since or now
@@ -468,7 +482,7 @@ class IdentificationService:
         for photo in photos:
             data = await self._chat.download(photo, max_bytes=self._settings.max_photo_bytes)
             try:
-                prepared = await prepare_image_async(data, max_side=self._settings.max_image_side)
+                prepared = await self._images.prepare(data)
             except ImageError as error:
                 logger.info("photo %s is unusable: %s", photo.file_unique_id, error)
                 raise PhotoUnavailable(FailureReason.UNREADABLE) from error
@@ -573,6 +587,6 @@ class IdentificationService:
 class _StepFailed(TryLater):
     """A step failed in a way worth retrying; if retries run out, the row fails with `reason`."""
 
-    def __init__(self, message: str, reason: FailureReason) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, reason: FailureReason, *, per_row: bool = False) -> None:
+        super().__init__(message, per_row=per_row)
         self.reason = reason

@@ -291,11 +291,16 @@ class Worker:
             )
             if leased:
                 await self._repository.release(record.id, owner=self._owner)
-        except Exception:
-            # One broken row must not stall the others; its lease lapses and it is tried again.
+        except Exception as error:
+            # One broken row must not stall the others; it is tried again a few times, then ended.
             logger.exception(
                 "identification %s failed unexpectedly in state %s", record.id, record.state
             )
+            if leased:
+                try:
+                    await self._service.step_crashed(record, error)
+                except Exception:
+                    logger.exception("identification %s: recording the failure failed", record.id)
         finally:
             self._leased.discard(record.id)
 

@@ -53,15 +53,17 @@ class SqliteInbox:
 
     async def claim(self, *, now: float, lease_until: float, limit: int) -> list[InboxItem]:
         """Lease up to `limit` unhandled updates, oldest first, counting the attempt."""
-        async with self._db.transaction() as conn:
-            async with conn.execute(
+        async with (
+            self._db.transaction() as conn,
+            conn.execute(
                 "UPDATE telegram_inbox SET lease_until = ?, attempts = attempts + 1 "
                 "WHERE update_id IN (SELECT update_id FROM telegram_inbox "
                 "WHERE lease_until IS NULL OR lease_until < ? ORDER BY update_id LIMIT ?) "
                 "RETURNING update_id, payload, attempts",
                 (lease_until, now, limit),
-            ) as cursor:
-                rows = await cursor.fetchall()
+            ) as cursor,
+        ):
+            rows = await cursor.fetchall()
         items = [InboxItem(int(row[0]), str(row[1]), int(row[2])) for row in rows]
         return sorted(items, key=lambda item: item.update_id)
 
@@ -72,17 +74,19 @@ class SqliteInbox:
 
     async def next_due_at(self) -> float | None:
         """Return when a leased update comes back if its handler never finishes."""
-        async with self._db.turn() as conn, conn.execute(
-            "SELECT MIN(COALESCE(lease_until, 0)) FROM telegram_inbox"
-        ) as cursor:
+        async with (
+            self._db.turn() as conn,
+            conn.execute("SELECT MIN(COALESCE(lease_until, 0)) FROM telegram_inbox") as cursor,
+        ):
             row = await cursor.fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
     async def count(self) -> int:
         """Return how many updates wait to be handled."""
-        async with self._db.turn() as conn, conn.execute(
-            "SELECT COUNT(*) FROM telegram_inbox"
-        ) as cursor:
+        async with (
+            self._db.turn() as conn,
+            conn.execute("SELECT COUNT(*) FROM telegram_inbox") as cursor,
+        ):
             row = await cursor.fetchone()
         return 0 if row is None else int(row[0])
 

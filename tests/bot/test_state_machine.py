@@ -33,6 +33,7 @@ from bot.rendering import RenderedMessage, ResultOptions
 from bot.service import FlowSettings, IdentificationService
 from bot.worker import Worker, WorkerSettings
 from plantid import PlantIdClient
+from plantid.images import ImagePreparer
 from storage.database import open_database
 from storage.models import IdentificationRecord
 from storage.repositories import SqliteIdentificationRepository
@@ -162,6 +163,7 @@ async def service(
             repository=repository,
             plantid=plantid,
             chat=chat,
+            images=ImagePreparer(SETTINGS.max_image_side),
             translate=Translator.from_package(),
             settings=SETTINGS,
             clock=clock,

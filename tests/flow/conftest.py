@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.application import ALLOWED_UPDATES, PlantbotApplication, build_application
+from bot.application import PlantbotApplication, build_application, running
 from bot.settings import Settings
 from sandbox.plantid import ApiKeyConfig, Emulator, EmulatorConfig, create_app, emulator_of
 from sandbox.telegram import FakeTelegram
@@ -63,10 +63,10 @@ def make_settings(telegram: FakeTelegram, **overrides: Any) -> Settings:
 
 @pytest.fixture
 def run_bot(telegram: FakeTelegram, plantid_app: Any, database_path: Path) -> RunBot:
-    """Return a context manager that runs the bot in-process the way `run_polling` does."""
+    """Return a context manager that runs the bot in-process the way `python -m bot` does."""
 
     @asynccontextmanager
-    async def running(
+    async def run(
         plantid_url: str | None = None, **overrides: Any
     ) -> AsyncIterator[PlantbotApplication]:
         """Run the bot; with `plantid_url`, reach Plant.id over real HTTP instead of in-process."""
@@ -77,23 +77,7 @@ def run_bot(telegram: FakeTelegram, plantid_app: Any, database_path: Path) -> Ru
             telegram_transport=httpx.ASGITransport(app=telegram.app),
             plantid_transport=None if plantid_url else httpx.ASGITransport(app=plantid_app),
         )
-        await application.initialize()
-        assert application.post_init is not None
-        await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
-        )
-        await application.start()
-        try:
+        async with running(application):
             yield application
-        finally:
-            await application.updater.stop()
-            await application.stop()
-            assert application.post_stop is not None
-            await application.post_stop(application)
-            await application.shutdown()
-            assert application.post_shutdown is not None
-            await application.post_shutdown(application)
 
-    return running
+    return run
