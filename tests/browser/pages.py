@@ -51,3 +51,23 @@ def switch(page: Page, name: str, on: bool) -> None:
         box.check()
     else:
         box.uncheck()
+
+
+def send_text(page: Page, text: str) -> None:
+    """Type `text` into the composer and send it."""
+    page.fill("#text", text)
+    page.click("#send")
+    expect(page.locator("#text")).to_have_value("")
+
+
+def message_with_text(page: Page, text: str) -> Locator:
+    """Return the message in the open chat whose text contains `text`."""
+    return page.locator("#messages .message").filter(has_text=text).last
+
+
+def share_place(page: Page, place: str) -> None:
+    """Share one of the preset places as a location."""
+    page.click("#attach-location")
+    page.click(f".places button[data-place='{place}']")
+    page.click("#picker-send")
+    expect(page.locator("#picker")).to_be_hidden()

@@ -14,8 +14,11 @@ from tests.browser.pages import (
     bot_message_after,
     catalogue,
     last_person_message,
+    message_with_text,
     plain,
     send_sample_photo,
+    send_text,
+    share_place,
     switch,
 )
 
@@ -75,3 +78,40 @@ def test_bot_recovers_when_plant_id_comes_back_after_an_outage(page: Page, steps
     expect(status).to_contain_text("Papaver rhoeas", timeout=RESULT_SECONDS)
     expect(status).not_to_contain_text(plain(translate("de", "failed_service")))
     steps.shot("result-after-outage")
+
+
+def test_group_shows_who_said_what_replies_albums_files_and_places(
+    page: Page, steps: Steps
+) -> None:
+    become(page, "ivan", "group")
+    send_text(page, "Кто знает, что это за цветок?")
+    become(page, "sam", "group")
+    question = message_with_text(page, "Кто знает")
+    expect(question.locator(".sender")).to_have_text("Ivan")
+    question.locator(".reply-button").click()
+    expect(page.locator("#reply-preview")).to_have_text("Кто знает, что это за цветок?")
+    send_text(page, "No idea, ask the bot")
+    answer = message_with_text(page, "No idea")
+    expect(answer.locator(".quote")).to_have_text("Кто знает, что это за цветок?")
+    expect(answer).to_have_class(re.compile("mine"))
+
+    page.click("#attach-album")
+    page.click(".sample[data-sample=daisy]")
+    page.click(".sample[data-sample=marigold]")
+    page.fill("#caption", "my balcony")
+    page.click("#picker-send")
+    album = message_with_text(page, "my balcony")
+    expect(album.locator(".photos img")).to_have_count(2)
+
+    page.click("#attach-file")
+    page.click(".sample[data-sample=lavender]")
+    page.click("#picker-send")
+    expect(page.locator("#messages .message .document").last).to_contain_text("lavender.jpg")
+
+    share_place(page, "Berlin, Tiergarten")
+    expect(page.locator("#messages .message .location").last).to_contain_text("52.51454, 13.35009")
+    steps.shot("group-conversation")
+
+    become(page, "anna", "group")
+    expect(message_with_text(page, "No idea").locator(".sender")).to_have_text("Sam")
+    expect(message_with_text(page, "No idea")).not_to_have_class(re.compile("mine"))
