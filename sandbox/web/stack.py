@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 import webbrowser
 from collections.abc import AsyncIterator, Iterator
@@ -19,7 +20,6 @@ import uvicorn
 from bot.application import ALLOWED_UPDATES, PlantbotApplication, build_application
 from bot.settings import Settings
 from sandbox.plantid import ApiKeyConfig, EmulatorConfig, create_app
-from sandbox.server import free_port
 from sandbox.telegram import FakeTelegram
 from sandbox.web.app import WebSandbox
 from sandbox.web.plantid_panel import PlantIdPanel
@@ -50,8 +50,28 @@ class _Served:
     url: str
 
 
-async def _serve(app: Any, port: int) -> _Served:
-    """Serve `app` on loopback in this event loop; return once it accepts connections."""
+class PortInUse(OSError):
+    """Raise when the page's port is taken; the message says what to do."""
+
+
+def _bind(port: int) -> socket.socket:
+    """Bind a loopback socket here, so a taken port is one clear error, not a traceback."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError as error:
+        sock.close()
+        raise PortInUse(
+            f"cannot listen on {HOST}:{port} ({error.strerror}); choose another with --port"
+        ) from None
+    return sock
+
+
+async def _serve(app: Any, port: int = 0) -> _Served:
+    """Serve `app` on loopback (any free port if 0) in this loop; return once it is up."""
+    sock = _bind(port)
+    port = int(sock.getsockname()[1])
     config = uvicorn.Config(
         app,
         host=HOST,
@@ -62,7 +82,7 @@ async def _serve(app: Any, port: int) -> _Served:
         timeout_graceful_shutdown=2,
     )
     server = _QuietServer(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
             task.result()
@@ -119,8 +139,8 @@ async def serve_sandbox(port: int, open_browser: bool, stop: asyncio.Event) -> N
     page = await _serve(web.app, port)
     stand_ins: list[_Served] = []
     try:
-        stand_ins.append(await _serve(telegram.app, free_port(HOST)))
-        stand_ins.append(await _serve(panel, free_port(HOST)))
+        stand_ins.append(await _serve(telegram.app))
+        stand_ins.append(await _serve(panel))
         settings = Settings(
             _env_file=None,
             telegram_bot_token=BOT_TOKEN,
@@ -166,7 +186,7 @@ def run_sandbox(port: int, open_browser: bool) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(_main(port, open_browser))
-    except OSError as error:
+    except PortInUse as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 1
     print("Plantbot sandbox stopped.", flush=True)
