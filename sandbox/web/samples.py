@@ -3,9 +3,9 @@
 Each sample is drawn with Pillow from a fixed seed (no downloads, no randomness between runs).
 The emulator ranks species by flower colour and breaks ties between species of one colour with
 the image's digest, so each seed below was chosen once so that the photo, after the bot's
-usual preparation, comes back as the species named next to it; `tests/sandbox_web` checks
-that through the whole stack. Regenerate the committed JPEGs with
-`python -m sandbox.web.samples`.
+usual preparation, comes back as the species named next to it (checked by
+`tests/sandbox_web/test_samples.py`; the browser tests go through the whole stack).
+Regenerate the committed JPEGs with `python -m sandbox.web.samples`.
 """
 
 from __future__ import annotations

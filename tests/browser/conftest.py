@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, sync_playwright
@@ -40,8 +41,8 @@ class Sandbox:
     lines: queue.Queue[str]
 
 
-def _read_lines(stream: object, lines: queue.Queue[str]) -> None:
-    for line in stream:  # type: ignore[attr-defined]
+def _read_lines(stream: IO[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
         lines.put(line)
 
 
