@@ -1,4 +1,5 @@
-"""Command line: `plantbot run` serves Telegram, `plantbot identify` checks photos from a shell."""
+"""Command line: `plantbot run` serves Telegram, `plantbot identify` checks photos from a shell,
+`plantbot sandbox` runs the whole bot locally against stand-ins, with a web chat."""
 
 from __future__ import annotations
 
@@ -32,6 +33,14 @@ def _build_parser() -> argparse.ArgumentParser:
     add_identify_arguments(
         commands.add_parser("identify", help="identify plant photos from files, print the result")
     )
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="try the bot in a browser: local Plant.id and Telegram stand-ins, no accounts",
+        description="Run the real bot against the Plant.id emulator and a fake Telegram, "
+        "with a web page that plays Telegram. Needs no token, key or network.",
+    )
+    sandbox.add_argument("--port", type=int, default=8080, help="port of the web page")
+    sandbox.add_argument("--open", action="store_true", help="open the page in a browser")
     return parser
 
 
@@ -43,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.identify_command import run_identify
 
             return run_identify(args)
+        if args.command == "sandbox":
+            from sandbox.web import run_sandbox
+
+            return run_sandbox(args.port, args.open)
         from bot.runner import run_bot
 
         return run_bot()
