@@ -14,10 +14,9 @@ from telegram.request import HTTPXRequest
 from bot.chat import TelegramChat
 from bot.context import BotData, Context
 from bot.i18n import DEFAULT_LANGUAGE, Translator
-from bot.logs import configure_logging
 from bot.rendering import ResultOptions, command_menu
 from bot.service import FlowSettings, IdentificationService
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from bot.worker import Worker
 from handlers import build_handlers, log_error
 from plantid import PlantIdClient
@@ -43,7 +42,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
         poll_interval_min=settings.poll_interval_min,
         poll_interval_max=settings.poll_interval_max,
         identification_max_age=settings.identification_max_age,
-        slow_notice_after=settings.unavailable_notice_after,
+        slow_notice_after=settings.slow_notice_after,
         max_photo_bytes=settings.max_photo_bytes,
         max_image_side=settings.max_image_side,
     )
@@ -151,18 +150,3 @@ def build_application(
 
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-
-
-def run_bot() -> int:
-    """Load settings, then serve Telegram with long polling until interrupted."""
-    settings = load_settings(Settings)
-    configure_logging(
-        settings.log_level,
-        [
-            settings.telegram_bot_token.get_secret_value(),
-            settings.plant_id_api_key.get_secret_value(),
-        ],
-    )
-    application = build_application(settings)
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
-    return 0

@@ -6,13 +6,27 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.settings import ConfigError
+from bot.settings import ConfigError, Settings, settings_help
+
+_RUN_EPILOG = """\
+settings (environment variables, or NAME=value lines in .env in the working directory;
+the environment wins over .env; see .env.example):
+
+{settings}
+
+exit codes: 0 stopped cleanly, 1 unexpected error, 2 configuration or start-up problem"""
 
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plantbot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="run the Telegram bot (long polling); the default")
+    commands.add_parser(
+        "run",
+        help="run the Telegram bot (long polling); the default",
+        description="Run the Telegram bot until stopped (SIGTERM or Ctrl-C).",
+        epilog=_RUN_EPILOG.format(settings=settings_help(Settings)),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     from bot.identify_command import add_identify_arguments
 
     add_identify_arguments(
@@ -29,11 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.identify_command import run_identify
 
             return run_identify(args)
-        from bot.application import run_bot
+        from bot.runner import run_bot
 
         return run_bot()
     except ConfigError as error:
-        print(f"plantbot: configuration error: {error}", file=sys.stderr)
+        for problem in error.problems:
+            print(f"plantbot: configuration error: {problem}", file=sys.stderr)
         return 2
 
 
