@@ -129,7 +129,7 @@ def test_confirmed_suggestion_is_marked(translate: Translator) -> None:
     )
     assert message.keyboard is not None
     texts = [row[0].text for row in message.keyboard.inline_keyboard]
-    assert texts == ["✅ Common dandelion", "💚 Chicory (confirmed)"]
+    assert texts == ["✅ Common dandelion", "☑️ Confirmed: Chicory"]
 
 
 def test_only_the_configured_number_of_suggestions_is_shown(translate: Translator) -> None:

@@ -60,9 +60,9 @@ async def test_confirm_move_and_unconfirm(
         assert button_texts(result) == ["✅ Dog rose", "✅ Rose", "✅ Wild strawberry"]
 
         assert await press(telegram, alice, chat, result, 0) == "Thanks! Marked as Dog rose."
-        await telegram.wait_for(lambda: "confirmed" in button_texts(result_of(telegram, chat))[0])
+        await telegram.wait_for(lambda: "Confirmed" in button_texts(result_of(telegram, chat))[0])
         assert button_texts(result_of(telegram, chat)) == [
-            "💚 Dog rose (confirmed)",
+            "☑️ Confirmed: Dog rose",
             "✅ Rose",
             "✅ Wild strawberry",
         ]
@@ -71,7 +71,7 @@ async def test_confirm_move_and_unconfirm(
         assert await press(telegram, alice, chat, result_of(telegram, chat), 2) == (
             "Thanks! Marked as Wild strawberry."
         )
-        await telegram.wait_for(lambda: "confirmed" in button_texts(result_of(telegram, chat))[2])
+        await telegram.wait_for(lambda: "Confirmed" in button_texts(result_of(telegram, chat))[2])
         assert button_texts(result_of(telegram, chat))[0] == "✅ Dog rose"
         assert confirmed_flags(plantid)[:3] == [False, False, True]
 
@@ -79,7 +79,7 @@ async def test_confirm_move_and_unconfirm(
             "Confirmation removed."
         )
         await telegram.wait_for(
-            lambda: not any("confirmed" in text for text in button_texts(result_of(telegram, chat)))
+            lambda: not any("Confirmed" in text for text in button_texts(result_of(telegram, chat)))
         )
         assert confirmed_flags(plantid)[:3] == [False, False, False]
     assert len(plantid.requests_to("confirm_suggestion")) == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sandbox.plantid import Emulator
 from sandbox.telegram import FakeTelegram
 from tests.flow.chat import bot_texts, results
@@ -43,6 +45,9 @@ async def test_a_deleted_status_message_gets_the_result_as_a_new_reply(
     assert "Is one of these right?" in result.visible_text
 
 
+@pytest.mark.xfail(
+    strict=True, reason="render_failure does not pass the configured limit as {megabytes} yet"
+)
 async def test_a_photo_too_big_to_download_is_explained(
     telegram: FakeTelegram, plantid: Emulator, run_bot: RunBot
 ) -> None:
@@ -50,11 +55,13 @@ async def test_a_photo_too_big_to_download_is_explained(
     chat = telegram.private_chat(alice)
     async with run_bot(max_photo_bytes=1000):
         telegram.send_photo(alice, chat, leaf_photo(23))
-        await telegram.wait_for(lambda: "zu groß" in "".join(bot_texts(telegram, chat)))
-    assert bot_texts(telegram, chat) == [
-        "📦 Dieses Foto ist zu groß zum Herunterladen (höchstens 20 MB). "
-        "Bitte schick ein kleineres."
-    ]
+        await telegram.wait_for(lambda: "größer als" in "".join(bot_texts(telegram, chat)))
+    (text,) = bot_texts(telegram, chat)
+    # The text states the configured limit, not Telegram's 20 MB.
+    assert text.startswith("📦 Dieses Foto ist größer als ")
+    assert text.endswith(" MB. Bitte schick ein kleineres.")
+    assert "{" not in text
+    assert "20 MB" not in text
     assert plantid.requests_to("enqueue_identification") == []
 
 
