@@ -14,6 +14,8 @@ from telegram.request import HTTPXRequest
 from bot.chat import TelegramChat
 from bot.context import BotData, Context
 from bot.i18n import DEFAULT_LANGUAGE, Translator
+from bot.intake import Intake, IntakeSettings
+from bot.members import Members
 from bot.rendering import ResultOptions, command_menu
 from bot.service import FlowSettings, IdentificationService
 from bot.settings import Settings
@@ -21,6 +23,8 @@ from bot.worker import Worker
 from handlers import build_handlers, log_error
 from plantid import PlantIdClient
 from storage.database import Database, open_database
+from storage.intake import SqliteIntakeRepository
+from storage.people import SqlitePeopleRepository
 from storage.repositories import SqliteIdentificationRepository
 
 logger = logging.getLogger(__name__)
@@ -45,6 +49,18 @@ def flow_settings(settings: Settings) -> FlowSettings:
         slow_notice_after=settings.slow_notice_after,
         max_photo_bytes=settings.max_photo_bytes,
         max_image_side=settings.max_image_side,
+    )
+
+
+def intake_settings(settings: Settings) -> IntakeSettings:
+    """Take the intake's knobs from the settings."""
+    return IntakeSettings(
+        location_ttl=settings.location_ttl,
+        album_wait=settings.album_wait,
+        max_images=settings.max_images,
+        duplicate_window=settings.duplicate_window,
+        limit_per_person_hour=settings.limit_per_person_hour,
+        limit_per_chat_hour=settings.limit_per_chat_hour,
     )
 
 
@@ -84,6 +100,14 @@ class Resources:
             settings=flow_settings(settings),
         )
         application.bot_data.service = service
+        application.bot_data.intake = Intake(
+            service=service,
+            intake=SqliteIntakeRepository(self._database),
+            people=SqlitePeopleRepository(self._database),
+            translate=service.translate,
+            settings=intake_settings(settings),
+        )
+        application.bot_data.members = Members(application.bot)
         await publish_command_menus(application, service.translate)
         self._worker = Worker(service)
         self._worker.start()
@@ -149,4 +173,5 @@ def build_application(
     return application
 
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# my_chat_member says when the bot is added to, removed from or blocked in a chat.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]

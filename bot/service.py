@@ -24,6 +24,7 @@ from bot.model import (
     ReplyTo,
     TryLater,
 )
+from bot.permissions import may_confirm
 from bot.rendering import (
     ButtonAnswer,
     RenderedMessage,
@@ -157,9 +158,21 @@ class IdentificationService:
             )
             return
         try:
-            status_id = await self._chat.send_status(
-                record.reply_to, self._translate(record.language, "status_looking")
-            )
+            await self.acknowledge(record, self._translate(record.language, "status_looking"))
+        except ChatUnwritable as error:
+            logger.warning("status message for identification %s not sent: %s", record.id, error)
+            self.work_available.set()
+
+    async def acknowledge(self, record: IdentificationRecord, text: str) -> None:
+        """Reply to a stored request with status `text`, then wake the worker.
+
+        Raises ChatUnwritable (without waking the worker) so the caller can close the chat
+        before any credit is spent on it.
+        """
+        try:
+            status_id = await self._chat.send_status(record.reply_to, text)
+        except ChatUnwritable:
+            raise
         except ChatError as error:
             # The request is stored either way; the result will be sent as a new reply.
             logger.warning("status message for identification %s not sent: %s", record.id, error)
@@ -178,7 +191,7 @@ class IdentificationService:
             record = await self._repository.get(press.identification_id)
             if record is None or record.state != IdentificationState.DELIVERED:
                 return ButtonAnswer(self._translate(answer_language, "confirm_stale"))
-            if record.user_id != user_id:
+            if not may_confirm(record, user_id):
                 return ButtonAnswer(
                     self._translate(answer_language, "confirm_not_yours"), show_alert=True
                 )
@@ -449,11 +462,18 @@ class IdentificationService:
             self._settings.result,
             identification_id=record.id,
             confirmed_suggestion_id=record.confirmed_suggestion_id,
+            confirm_buttons=record.confirmable,
+            notes=self._notes(record),
         )
         message_id = await self._show(record, message)
         await self._repository.mark_delivered(
             record.id, result_message_id=message_id, now=self._clock()
         )
+
+    def _notes(self, record: IdentificationRecord) -> list[str]:
+        if record.location_source == "photo":
+            return [self._translate(record.language, "location_from_photo")]
+        return []
 
     async def _fail(self, record: IdentificationRecord, reason: FailureReason) -> None:
         if await self._repository.mark_failed(record.id, reason=reason.value, now=self._clock()):

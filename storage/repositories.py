@@ -85,7 +85,8 @@ _COLUMNS = (
     "id, chat_id, user_id, request_message_id, message_thread_id, status_message_id, "
     "result_message_id, language, latitude, longitude, custom_id, plantid_id, state, "
     "failure_reason, attempts, polls, created_at, updated_at, next_attempt_at, "
-    "unavailable_since, delay_notified, result_json, confirmed_suggestion_id, notified_at"
+    "unavailable_since, delay_notified, result_json, confirmed_suggestion_id, notified_at, "
+    "media_group_id, requester_name, photo_user_id, confirmable, location_source, reused_from"
 )
 
 _PHOTO_COLUMNS = "file_id, file_unique_id, message_id, file_size, width, height"
@@ -145,6 +146,12 @@ def _record(row: sqlite3.Row, photos: tuple[PhotoRef, ...]) -> IdentificationRec
         confirmed_suggestion_id=row["confirmed_suggestion_id"],
         notified_at=row["notified_at"],
         photos=photos,
+        media_group_id=row["media_group_id"],
+        requester_name=row["requester_name"],
+        photo_user_id=row["photo_user_id"],
+        confirmable=bool(row["confirmable"]),
+        location_source=row["location_source"],
+        reused_from=row["reused_from"],
     )
 
 
