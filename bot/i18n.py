@@ -85,8 +85,10 @@ def _as_utc(moment: datetime | float) -> datetime:
 
 
 def short_time(language: str, moment: datetime | float) -> str:
-    """Format a time of day in UTC ("14:05", "2:05 PM"); naive datetimes count as UTC."""
-    return format_time(_as_utc(moment), format="short", tzinfo=UTC, locale=_locale(language))
+    """Format a time of day in UTC, labelled ("14:05 UTC", "2:05 PM UTC"); naive means UTC."""
+    # Telegram never tells a bot the person's time zone, so the zone is stated, not implied.
+    clock = format_time(_as_utc(moment), format="short", tzinfo=UTC, locale=_locale(language))
+    return f"{clock}\N{NO-BREAK SPACE}UTC"
 
 
 def short_date(language: str, day: date | datetime | float) -> str:
@@ -232,7 +234,7 @@ class Translator:
         return decimal(language, value, digits)
 
     def short_time(self, language: str, moment: datetime | float) -> str:
-        """Format a UTC time of day in `language` (see `short_time`)."""
+        """Format a labelled UTC time of day in `language` (see `short_time`)."""
         return short_time(language, moment)
 
     def short_date(self, language: str, day: date | datetime | float) -> str:

@@ -151,7 +151,7 @@ def test_a_limit_states_the_count_and_the_time(translate: Translator) -> None:
         count=2,
         time=short_time("ru", datetime(2024, 5, 1, 14, 5, tzinfo=UTC)),
     )
-    assert text == "Достигнут лимит: 2 определения в час. Попробуй снова в 14:05."
+    assert text == f"Достигнут лимит: 2 определения в час. Попробуй снова в 14:05{NBSP}UTC."
 
 
 def test_a_plural_entry_without_a_count_is_refused(translate: Translator) -> None:
@@ -210,10 +210,12 @@ def test_numbers_and_decimals() -> None:
 
 def test_times_are_shown_in_utc_in_the_local_style() -> None:
     moment = datetime(2024, 5, 1, 16, 5, tzinfo=timezone(timedelta(hours=2)))
-    assert short_time("de", moment) == "14:05"
-    assert short_time("en", moment).replace("\N{NARROW NO-BREAK SPACE}", " ") == "2:05 PM"
-    assert short_time("ru", moment.timestamp()) == "14:05"
-    assert short_time("de", datetime(2024, 5, 1, 14, 5)) == "14:05", "naive means UTC"
+    assert short_time("de", moment) == f"14:05{NBSP}UTC"
+    assert short_time("en", moment).replace("\N{NARROW NO-BREAK SPACE}", NBSP) == (
+        f"2:05{NBSP}PM{NBSP}UTC"
+    )
+    assert short_time("ru", moment.timestamp()) == f"14:05{NBSP}UTC"
+    assert short_time("de", datetime(2024, 5, 1, 14, 5)) == f"14:05{NBSP}UTC", "naive means UTC"
 
 
 def test_dates_are_unambiguous() -> None:
