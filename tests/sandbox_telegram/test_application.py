@@ -12,6 +12,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -59,6 +60,14 @@ async def thanked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.edit_message_text("Thanked")
 
 
+async def greet_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say hello once when added to a group."""
+    change = update.my_chat_member
+    assert change is not None
+    if change.new_chat_member.status == "member" and change.old_chat_member.status == "left":
+        await context.bot.send_message(change.chat.id, f"Hello, {change.chat.title}!")
+
+
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
@@ -82,6 +91,7 @@ def build_application(
             MessageHandler(filters.PHOTO, photo_size),
             MessageHandler(filters.TEXT & ~filters.COMMAND, echo),
             CallbackQueryHandler(thanked),
+            ChatMemberHandler(greet_group, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )
     return application
@@ -165,6 +175,19 @@ async def test_polling_flood_wait_is_retried_by_the_rate_limiter(fake: FakeTeleg
     assert len(fake.calls_to("sendMessage")) == 2
     await fake.wait_for(lambda: fake.pending_updates() == 0)
     assert texts(fake, chat) == ["You said: hello"]
+
+
+@pytest.mark.usefixtures("polling_bot")
+async def test_polling_group_greeting_and_privacy_mode(fake: FakeTelegram) -> None:
+    alice = fake.user("Alice")
+    group = fake.group("Plant lovers", with_bot=False)
+    fake.add_bot_to_group(group, alice)
+    await fake.wait_for(lambda: texts(fake, group) == ["Hello, Plant lovers!"])
+    fake.send_text(alice, group, "nobody asked the bot")
+    fake.send_mention(alice, group, "hello")
+    await fake.wait_for(lambda: len(texts(fake, group)) == 2)
+    await fake.wait_for(lambda: fake.pending_updates() == 0)
+    assert texts(fake, group) == ["Hello, Plant lovers!", "You said: @plantbot_test hello"]
 
 
 async def test_webhook_mode_on_loopback(fake: FakeTelegram) -> None:

@@ -42,7 +42,7 @@ class FakeUser:
 
 @dataclass(frozen=True)
 class FakeChat:
-    """A private chat or a supergroup (optionally a forum)."""
+    """A chat: "private", "group", "supergroup" (optionally a forum) or "channel"."""
 
     id: int
     type: str
@@ -96,6 +96,9 @@ class ChatMessage:
     edited: bool
     photo: bool
     thread_id: int | None
+    document: bool = False
+    location: bool = False
+    sender_chat_id: int | None = None
 
     @property
     def visible_text(self) -> str:
@@ -110,6 +113,15 @@ class CallbackAnswer:
     callback_query_id: str
     text: str | None
     show_alert: bool
+
+
+@dataclass(frozen=True)
+class DocumentFile:
+    """A file a person sends as a document, e.g. as one part of a document album."""
+
+    data: bytes
+    file_name: str = "plant.jpg"
+    mime_type: str = "image/jpeg"
 
 
 @dataclass
@@ -144,6 +156,8 @@ class StoredMessage:
     photo: list[dict[str, Any]] | None = None
     document: dict[str, Any] | None = None
     location: dict[str, Any] | None = None
+    venue: dict[str, Any] | None = None
+    sender_chat: FakeChat | None = None
     media_group_id: str | None = None
     service: dict[str, Any] | None = None
     edit_date: int | None = None

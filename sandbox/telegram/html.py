@@ -48,6 +48,12 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def utf16_slice(text: str, offset: int, length: int) -> str:
+    """Return the part of `text` an entity's UTF-16 `offset` and `length` cover."""
+    units = text.encode("utf-16-le")
+    return units[2 * offset : 2 * (offset + length)].decode("utf-16-le", "replace")
+
+
 def _byte_offset(source: str, index: int) -> int:
     return len(source[:index].encode("utf-8"))
 
