@@ -493,7 +493,7 @@ async def test_pressing_a_suggestion_confirms_it_and_pressing_again_unconfirms(
     assert "Common dandelion" in answer.text
     assert (await current(service)).confirmed_suggestion_id == 148452111
     assert answer.keyboard is not None
-    assert answer.keyboard.inline_keyboard[0][0].text == "💚 Common dandelion (confirmed)"
+    assert answer.keyboard.inline_keyboard[0][0].text == "☑️ Confirmed: Common dandelion"
 
     answer = await service.press_confirm(
         ConfirmPress(record.id, 0), user_id=USER_ID, language_code="en"
