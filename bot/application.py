@@ -49,6 +49,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
         slow_notice_after=settings.slow_notice_after,
         max_photo_bytes=settings.max_photo_bytes,
         max_image_side=settings.max_image_side,
+        use_photo_gps=settings.use_photo_gps,
     )
 
 

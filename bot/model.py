@@ -30,6 +30,7 @@ class FailureReason(StrEnum):
     TIMED_OUT = "timed_out"
     REJECTED = "rejected"
     SERVICE = "service"
+    NOT_IMAGE = "not_image"
 
     @classmethod
     def parse(cls, stored: str | None) -> FailureReason:

@@ -219,4 +219,6 @@ def command_menu(language: str, translate: Translator) -> list[BotCommand]:
 
 def render_failure(reason: FailureReason, language: str, translate: Translator) -> str:
     """Render the message that tells a person why their photo got no result."""
+    if reason is FailureReason.NOT_IMAGE:
+        return translate(language, "document_not_image")
     return translate(language, f"failed_{reason.value}")

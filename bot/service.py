@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -25,6 +26,7 @@ from bot.model import (
     TryLater,
 )
 from bot.permissions import may_confirm
+from bot.places import rounded
 from bot.rendering import (
     ButtonAnswer,
     RenderedMessage,
@@ -46,7 +48,7 @@ from plantid import (
     PlantIdRefused,
     PlantIdUnavailable,
 )
-from plantid.images import ImageError, prepare_image_async
+from plantid.images import ImageError, PreparedImage, UnsupportedImage, prepare_image_async
 from storage.models import IdentificationRecord
 from storage.repositories import IdentificationRepository
 
@@ -89,6 +91,7 @@ class FlowSettings:
     slow_notice_after: float
     max_photo_bytes: int
     max_image_side: int
+    use_photo_gps: bool = True
 
 
 class _KeyedLocks:
@@ -317,10 +320,12 @@ class IdentificationService:
         if record.state == IdentificationState.SUBMITTING and await self._recover(record):
             return
         try:
-            images = await self._prepare_photos(record.photos)
+            prepared = await self._prepare_photos(record.photos)
         except PhotoUnavailable as problem:
             await self._fail(record, problem.reason)
             return
+        images = [image.base64 for image in prepared]
+        record = await self._with_photo_place(record, prepared)
         now = self._clock()
         custom_id = record.id + self._settings.custom_id_offset
         # Stored before the request so a crash after it is sent is recovered by custom_id.
@@ -374,17 +379,39 @@ class IdentificationService:
         logger.error("Plant.id refused a request: %s", error)
         return FailureReason.SERVICE
 
-    async def _prepare_photos(self, photos: Sequence[PhotoRef]) -> list[str]:
+    async def _prepare_photos(self, photos: Sequence[PhotoRef]) -> list[PreparedImage]:
         images = []
         for photo in photos:
             data = await self._chat.download(photo, max_bytes=self._settings.max_photo_bytes)
             try:
                 prepared = await prepare_image_async(data, max_side=self._settings.max_image_side)
+            except UnsupportedImage as error:
+                # Files are sniffed here, from their bytes: a PDF named plant.jpg is no photo.
+                logger.info("file %s is not an image: %s", photo.file_unique_id, error)
+                raise PhotoUnavailable(FailureReason.NOT_IMAGE) from error
             except ImageError as error:
                 logger.info("photo %s is unusable: %s", photo.file_unique_id, error)
                 raise PhotoUnavailable(FailureReason.UNREADABLE) from error
-            images.append(prepared.base64)
+            images.append(prepared)
         return images
+
+    async def _with_photo_place(
+        self, record: IdentificationRecord, prepared: Sequence[PreparedImage]
+    ) -> IdentificationRecord:
+        """Take the place from a file's EXIF GPS when the person shared none (rounded, stored)."""
+        if record.latitude is not None or not self._settings.use_photo_gps:
+            return record
+        found = next((image.location for image in prepared if image.location), None)
+        point = rounded(*found) if found else None
+        if point is None:
+            return record
+        await self._repository.set_photo_place(record.id, point.latitude, point.longitude)
+        return dataclasses.replace(
+            record,
+            latitude=point.latitude,
+            longitude=point.longitude,
+            location_source="photo",
+        )
 
     # -- polling ------------------------------------------------------------------------------
 

@@ -64,10 +64,6 @@ class IntakeRepository(Protocol):
 
     async def attach_place(self, user_id: int, latitude: float, longitude: float) -> int: ...
 
-    async def set_photo_place(
-        self, identification_id: int, latitude: float, longitude: float
-    ) -> bool: ...
-
     async def end_quietly(self, chat_id: int, *, now: float) -> int: ...
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int: ...
@@ -333,20 +329,6 @@ class SqliteIntakeRepository:
             ) as cursor,
         ):
             return cursor.rowcount
-
-    async def set_photo_place(
-        self, identification_id: int, latitude: float, longitude: float
-    ) -> bool:
-        """Record the place found in a photo, unless the identification already has one."""
-        async with (
-            self._db.turn() as conn,
-            conn.execute(
-                "UPDATE identifications SET latitude = ?, longitude = ?, location_source = "
-                "'photo' WHERE id = ? AND latitude IS NULL",
-                (rounded(latitude), rounded(longitude), identification_id),
-            ) as cursor,
-        ):
-            return cursor.rowcount == 1
 
     async def end_quietly(self, chat_id: int, *, now: float) -> int:
         """End every unfinished identification of a chat the bot can't write to, untold."""

@@ -80,6 +80,10 @@ class IdentificationRepository(Protocol):
 
     async def count_by_state(self) -> dict[IdentificationState, int]: ...
 
+    async def set_photo_place(
+        self, identification_id: int, latitude: float, longitude: float
+    ) -> bool: ...
+
 
 _COLUMNS = (
     "id, chat_id, user_id, request_message_id, message_thread_id, status_message_id, "
@@ -429,6 +433,16 @@ class SqliteIdentificationRepository:
         for row in rows:
             counts[IdentificationState(row["state"])] = int(row["n"])
         return counts
+
+    async def set_photo_place(
+        self, identification_id: int, latitude: float, longitude: float
+    ) -> bool:
+        """Record the place read from a photo file, unless the identification already has one."""
+        return await self._change(
+            "UPDATE identifications SET latitude = ?, longitude = ?, location_source = 'photo' "
+            "WHERE id = ? AND latitude IS NULL",
+            (round(latitude, 2), round(longitude, 2), identification_id),
+        )
 
 
 if TYPE_CHECKING:
