@@ -32,8 +32,6 @@ class PeopleRepository(Protocol):
 
     async def set_closed(self, chat_id: int, closed_at: float | None) -> None: ...
 
-    async def is_closed(self, chat_id: int) -> bool: ...
-
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None: ...
 
 
@@ -105,17 +103,6 @@ class SqlitePeopleRepository:
                 "ON CONFLICT (chat_id) DO UPDATE SET closed_at = excluded.closed_at",
                 (chat_id, closed_at),
             )
-
-    async def is_closed(self, chat_id: int) -> bool:
-        """Tell whether the bot is known to be unable to write to this chat."""
-        async with (
-            self._db.turn() as conn,
-            conn.execute(
-                "SELECT closed_at FROM chat_settings WHERE chat_id = ?", (chat_id,)
-            ) as cursor,
-        ):
-            row = await cursor.fetchone()
-        return row is not None and row[0] is not None
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """Carry a group's settings over to the supergroup it became."""

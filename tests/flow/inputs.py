@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import re
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pillow_heif
+from PIL import ExifTags, Image
+from PIL.TiffImagePlugin import IFDRational
+
 from sandbox.plantid import Emulator
 from sandbox.telegram import ChatMessage, FakeChat, FakeTelegram
+from tests.flow.images import leaf_photo
 
 _PROBABILITY = re.compile(r"\d\s?%")
 
@@ -51,3 +57,38 @@ def stored(database_path: Path) -> list[sqlite3.Row]:
     with sqlite3.connect(database_path) as conn:
         conn.row_factory = sqlite3.Row
         return list(conn.execute("SELECT * FROM identifications ORDER BY id"))
+
+
+def leaf_file(
+    image_format: str,
+    *,
+    seed: int = 1,
+    gps: tuple[float, float] | None = None,
+) -> bytes:
+    """Return a leaf photo encoded as `image_format` (Pillow's name), with EXIF GPS if given."""
+    image = Image.open(io.BytesIO(leaf_photo(seed)))
+    options: dict[str, Any] = {}
+    if gps is not None:
+        options["exif"] = _gps_exif(*gps)
+    if image_format == "HEIF":
+        pillow_heif.register_heif_opener()
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+def _dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = round((value - degrees - minutes / 60) * 3600 * 100)
+    return IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(seconds, 100)
+
+
+def _gps_exif(latitude: float, longitude: float) -> Image.Exif:
+    exif = Image.Exif()
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N" if latitude >= 0 else "S"
+    gps[ExifTags.GPS.GPSLatitude] = _dms(abs(latitude))
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E" if longitude >= 0 else "W"
+    gps[ExifTags.GPS.GPSLongitude] = _dms(abs(longitude))
+    return exif
