@@ -1,9 +1,9 @@
-"""Print CPU time, upload size and peak memory of image preparation, one photo at a time.
+"""Print CPU time, upload size and peak memory of image preparation, one photo at a time."""
 
-Run from the repository root: `.venv/bin/python bench/images.py [--impl path/to/images.py]`.
-Each case runs in a fresh interpreter so that its peak RSS is its own. `--impl` loads another
-implementation (any file with a compatible `prepare_image`) to compare against this one.
-"""
+# Run from the repository root: `.venv/bin/python bench/images.py [--impl path/to/images.py]`.
+# Each case runs in a fresh interpreter so that its peak RSS is its own. `--impl` loads another
+# implementation (any file with a compatible `prepare_image`), e.g. the previous commit's, to
+# compare: `git show <commit>:plantid/images.py > /tmp/old.py`.
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def _measure(path: Path, impl: str | None) -> dict[str, Any]:
 
 def main() -> int:
     """Build the samples, measure every case in its own process and print a table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--impl", help="another images.py to measure instead of plantid's")
     parser.add_argument("--child", nargs=1, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -338,12 +338,10 @@ _BAND_ROWS = 64
 
 
 def _reduce_in_bands(image: Image.Image, factor: int) -> Image.Image:
-    """Box-reduce by `factor` one band of rows at a time, so no second full-size copy exists.
-
-    Pillow's own reduce and resize convert the whole image first (palette to RGB, RGBA to
-    premultiplied), which doubled the memory of a large PNG; blocks never straddle bands, so
-    the result is the same.
-    """
+    """Box-reduce by `factor` one band of rows at a time, so no second full-size copy exists."""
+    # Pillow's own reduce and resize convert the whole image first (palette to RGB, RGBA to
+    # premultiplied), which doubled the memory of a large PNG. Blocks never straddle bands, so
+    # the pixels are the same as one reduce of the whole image.
     width, height = image.size
     band_height = _BAND_ROWS * factor
     reduced: Image.Image | None = None

@@ -501,6 +501,17 @@ def test_progressive_jpeg_passes_through_intact() -> None:
     assert _decode(prepared.jpeg).size == (600, 400)
 
 
+def test_multi_picture_jpeg_sends_only_its_first_picture() -> None:
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (300, 200), RED), Image.new("RGB", (300, 200), BLUE)
+    first.save(buffer, format="MPO", save_all=True, append_images=[second])
+
+    prepared = prepare_image(buffer.getvalue())
+
+    assert prepared.jpeg.count(b"\xff\xd8") == 1
+    assert _close(_decode(prepared.jpeg), (150, 100), RED)
+
+
 def test_jpeg_over_the_byte_budget_is_reencoded_smaller() -> None:
     data = _encode(Image.effect_noise((1400, 1000), 60).convert("RGB"), "JPEG", quality=98)
 
