@@ -30,7 +30,11 @@ _GETME_TIMEOUT = httpx.Timeout(10.0)
 
 
 class StartupError(Exception):
-    """The bot cannot start as configured; the message is one line for the operator."""
+    """The bot cannot start or run on; the message is one line for the operator."""
+
+    def __init__(self, message: str, code: int = EXIT_CONFIG) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def run_bot() -> int:
@@ -41,7 +45,7 @@ def run_bot() -> int:
         return _serve(settings)
     except StartupError as error:
         logger.error("%s", error)
-        return EXIT_CONFIG
+        return error.code
     except KeyboardInterrupt:
         return EXIT_OK
     except Exception:
@@ -65,8 +69,9 @@ def _serve(settings: Settings) -> int:
     except InvalidToken:
         raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN") from None
     except NetworkError as error:
+        # Lost after start-up checks passed: not the configuration, so a supervisor may restart.
         raise StartupError(
-            f"cannot reach Telegram at {settings.telegram_api_url}: {_reason(error)}"
+            f"cannot reach Telegram at {_api_url(settings)}: {_reason(error)}", EXIT_FAILED
         ) from None
     except sqlite3.Error as error:
         problem = _sqlite_problem(error)
@@ -131,7 +136,7 @@ def wait_for_telegram(settings: Settings, sleep: Callable[[float], None] = time.
             except _Unreachable as error:
                 logger.warning(
                     "cannot reach Telegram at %s: %s; retrying in %g s",
-                    settings.telegram_api_url,
+                    _api_url(settings),
                     error,
                     delay,
                 )
@@ -144,7 +149,7 @@ class _Unreachable(Exception):
 
 
 def _get_me(client: httpx.Client, url: str, settings: Settings) -> str:
-    api_url = settings.telegram_api_url
+    api_url = _api_url(settings)
     try:
         response = client.get(url)
     except httpx.TransportError as error:
@@ -169,6 +174,10 @@ def _get_me(client: httpx.Client, url: str, settings: Settings) -> str:
             "not like a Bot API server"
         )
     return username
+
+
+def _api_url(settings: Settings) -> str:
+    return str(settings.telegram_api_url).rstrip("/")
 
 
 def _reason(error: BaseException) -> str:

@@ -40,9 +40,9 @@ SettingsT = TypeVar("SettingsT", bound="PlantIdSettings")
 class ConfigError(Exception):
     """Settings are missing or invalid; `problems` holds one plain sentence per setting."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else problems
+        super().__init__("\n".join(self.problems))
 
 
 class _Problem(ValueError):

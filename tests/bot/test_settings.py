@@ -260,3 +260,7 @@ def test_every_setting_is_documented_everywhere(capsys: pytest.CaptureFixture[st
         assert f"`{variable}`" in readme, variable
         assert variable in help_text, variable
         assert field.description in " ".join(help_text.split()), variable
+
+
+def test_a_single_problem_may_be_raised_as_text() -> None:
+    assert ConfigError("LISTEN_PORT is taken").problems == ["LISTEN_PORT is taken"]
