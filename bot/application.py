@@ -19,6 +19,8 @@ from bot.chat import TelegramChat
 from bot.context import BotData, Context
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.inbox import TelegramPoller, UpdateInbox
+from bot.intake import Intake, IntakeSettings
+from bot.members import Members
 from bot.rendering import ResultOptions, command_menu
 from bot.service import FlowSettings, IdentificationService
 from bot.settings import Settings
@@ -28,6 +30,8 @@ from plantid import open_plantid
 from plantid.images import ImagePreparer
 from storage.database import open_database
 from storage.inbox import SqliteInbox
+from storage.intake import SqliteIntakeRepository
+from storage.people import SqlitePeopleRepository
 from storage.repositories import SqliteIdentificationRepository
 
 logger = logging.getLogger(__name__)
@@ -57,6 +61,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
         max_image_side=settings.max_image_side,
         max_attempts=settings.max_attempts,
         delivery_max_age=settings.delivery_max_age,
+        use_photo_gps=settings.use_photo_gps,
     )
 
 
@@ -67,6 +72,18 @@ def worker_settings(settings: Settings) -> WorkerSettings:
         # A step covers a download and one Plant.id request, each bounded by its own timeout.
         step_deadline=2 * settings.plant_id_timeout + 30.0,
         poll_interval=settings.poll_interval_min,
+    )
+
+
+def intake_settings(settings: Settings) -> IntakeSettings:
+    """Take the intake's knobs from the settings."""
+    return IntakeSettings(
+        location_ttl=settings.location_ttl,
+        album_wait=settings.album_wait,
+        max_images=settings.max_images,
+        duplicate_window=settings.duplicate_window,
+        limit_per_person_hour=settings.limit_per_person_hour,
+        limit_per_chat_hour=settings.limit_per_chat_hour,
     )
 
 
@@ -117,6 +134,14 @@ class Resources:
             settings=flow_settings(settings),
         )
         application.bot_data.service = service
+        application.bot_data.intake = Intake(
+            service=service,
+            intake=SqliteIntakeRepository(database),
+            people=SqlitePeopleRepository(database),
+            translate=service.translate,
+            settings=intake_settings(settings),
+        )
+        application.bot_data.members = Members(application.bot)
         await publish_command_menus(application, service.translate)
         self._worker = Worker(service, repository, worker_settings(settings))
         self._worker.start()
@@ -192,6 +217,7 @@ def build_application(
     return application
 
 
+# my_chat_member says when the bot is added to, removed from or blocked in a chat.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.intake import Intake
+from bot.members import Members
 from bot.service import IdentificationService
 
 
@@ -16,6 +18,8 @@ class BotData:
         self._service: IdentificationService | None = None
         # The composition root's lifecycle object, for the webhook server and tests.
         self.resources: Any = None
+        self._intake: Intake | None = None
+        self._members: Members | None = None
 
     @property
     def service(self) -> IdentificationService:
@@ -27,6 +31,28 @@ class BotData:
     @service.setter
     def service(self, service: IdentificationService | None) -> None:
         self._service = service
+
+    @property
+    def intake(self) -> Intake:
+        """Return the intake of requests; it exists once the application has started."""
+        if self._intake is None:
+            raise RuntimeError("the intake is not running yet")
+        return self._intake
+
+    @intake.setter
+    def intake(self, intake: Intake | None) -> None:
+        self._intake = intake
+
+    @property
+    def members(self) -> Members:
+        """Return the group admin lookup; it exists once the application has started."""
+        if self._members is None:
+            raise RuntimeError("the member lookup is not running yet")
+        return self._members
+
+    @members.setter
+    def members(self, members: Members | None) -> None:
+        self._members = members
 
 
 Context = CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], BotData]

@@ -40,6 +40,8 @@ class FailureReason(StrEnum):
     SERVICE = "service"
     GARBLED = "garbled"
     DOWNLOAD = "download"
+    NOT_IMAGE = "not_image"
+    TOO_LARGE = "too_large"
 
     @classmethod
     def parse(cls, stored: str | None) -> FailureReason:
@@ -78,6 +80,12 @@ class IdentificationRequest:
     message_thread_id: int | None = None
     latitude: float | None = None
     longitude: float | None = None
+    # Set by bot.intake: albums, groups (who asked about whose photo) and where a place came from.
+    media_group_id: str | None = None
+    requester_name: str | None = None
+    photo_user_id: int | None = None
+    confirmable: bool = True
+    location_source: str | None = None
 
 
 @dataclass(frozen=True)

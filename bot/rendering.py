@@ -12,6 +12,7 @@ from bot.callbacks import confirm_data
 from bot.i18n import Translator
 from bot.model import FailureReason
 from plantid import Identification, Suggestion
+from plantid.images import MAX_PIXELS
 
 # Telegram counts the limit after entity parsing; staying under it on the raw HTML is safe.
 MESSAGE_LIMIT = 4096
@@ -155,8 +156,14 @@ def render_result(
     *,
     identification_id: int,
     confirmed_suggestion_id: int | None = None,
+    confirm_buttons: bool = True,
+    notes: Sequence[str] = (),
 ) -> RenderedMessage:
-    """Render a finished identification: suggestions, best one's description, confirm buttons."""
+    """Render a finished identification: suggestions, best one's description, confirm buttons.
+
+    `notes` are extra lines (already HTML) shown after the suggestions; without
+    `confirm_buttons` (nobody could press them) there is no keyboard and no hint to press it.
+    """
     if _looks_like_no_plant(result, options):
         probability = format_probability(result.is_plant_probability or 0.0)
         return RenderedMessage(translate(language, "not_a_plant", probability=probability))
@@ -171,10 +178,12 @@ def render_result(
     ]
     parts = [title, "\n".join(lines)]
     description = _description_block(suggestions[0], language, translate)
-    hint = translate(language, "confirm_hint")
-    text = "\n\n".join([*parts, description, hint] if description else [*parts, hint])
+    tail = [*notes, translate(language, "confirm_hint")] if confirm_buttons else [*notes]
+    text = "\n\n".join([*parts, description, *tail] if description else [*parts, *tail])
     if len(text) > MESSAGE_LIMIT:
-        text = "\n\n".join([*parts, hint])
+        text = "\n\n".join([*parts, *tail])
+    if not confirm_buttons:
+        return RenderedMessage(text)
     keyboard = confirm_keyboard(
         identification_id, suggestions, confirmed_suggestion_id, language, translate
     )
@@ -219,4 +228,8 @@ def render_failure(
         return translate(
             language, "failed_too_big", megabytes=translate.decimal(language, megabytes, digits)
         )
+    if reason is FailureReason.NOT_IMAGE:
+        return translate(language, "document_not_image")
+    if reason is FailureReason.TOO_LARGE:
+        return translate(language, "failed_too_large", megapixels=MAX_PIXELS // 1_000_000)
     return translate(language, f"failed_{reason.value}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import time
@@ -29,6 +30,8 @@ from bot.model import (
     TryLater,
     WorkLane,
 )
+from bot.permissions import may_confirm
+from bot.places import rounded
 from bot.rendering import (
     ButtonAnswer,
     RenderedMessage,
@@ -52,7 +55,13 @@ from plantid import (
     ResultView,
     lacks_details,
 )
-from plantid.images import ImageError, ImagePreparer
+from plantid.images import (
+    ImageError,
+    ImagePreparer,
+    ImageTooLarge,
+    PreparedImage,
+    UnsupportedImage,
+)
 from storage.models import IdentificationRecord
 from storage.repositories import IdentificationRepository
 
@@ -93,6 +102,7 @@ class FlowSettings:
     max_image_side: int
     max_attempts: int = 8
     delivery_max_age: float = 3600.0
+    use_photo_gps: bool = True
 
 
 class IdentificationService:
@@ -166,7 +176,7 @@ class IdentificationService:
             record = await self._repository.get(press.identification_id)
             if record is None or record.state != IdentificationState.DELIVERED:
                 return ButtonAnswer(self._translate(answer_language, "confirm_stale"))
-            if record.user_id != user_id:
+            if not may_confirm(record, user_id):
                 return ButtonAnswer(
                     self._translate(answer_language, "confirm_not_yours"), show_alert=True
                 )
@@ -207,7 +217,13 @@ class IdentificationService:
 
     async def send_status(self, record: IdentificationRecord) -> None:
         """Acknowledge a new request with a status message replying to the photo."""
-        text = self._translate(record.language, "status_looking")
+        if record.requester_name:
+            # In a group the status says whom it answers.
+            text = self._translate(
+                record.language, "status_looking_for", name=record.requester_name
+            )
+        else:
+            text = self._translate(record.language, "status_looking")
         try:
             message_id = await self._chat.send_status(record.reply_to, text)
         except TryLater as error:
@@ -428,10 +444,12 @@ class IdentificationService:
         if record.state == IdentificationState.SUBMITTING and await self._recover(record):
             return
         try:
-            images = await self._prepare_photos(record.photos)
+            prepared = await self._prepare_photos(record.photos)
         except PhotoUnavailable as problem:
             await self._fail(record, problem.reason)
             return
+        images = [image.base64 for image in prepared]
+        record = await self._with_photo_place(record, prepared)
         now = self._clock()
         custom_id = record.id + self._settings.custom_id_offset
         # Stored before the request, under a live lease, so a crash after it is sent is recovered
@@ -493,17 +511,42 @@ class IdentificationService:
         logger.error("Plant.id refused a request: %s", error)
         return FailureReason.SERVICE
 
-    async def _prepare_photos(self, photos: Sequence[PhotoRef]) -> list[str]:
+    async def _prepare_photos(self, photos: Sequence[PhotoRef]) -> list[PreparedImage]:
         images = []
         for photo in photos:
             data = await self._chat.download(photo, max_bytes=self._settings.max_photo_bytes)
             try:
                 prepared = await self._images.prepare(data)
+            except UnsupportedImage as error:
+                # Files are sniffed here, from their bytes: a PDF named plant.jpg is no photo.
+                logger.info("file %s is not an image: %s", photo.file_unique_id, error)
+                raise PhotoUnavailable(FailureReason.NOT_IMAGE) from error
+            except ImageTooLarge as error:
+                logger.info("photo %s is too large: %s", photo.file_unique_id, error)
+                raise PhotoUnavailable(FailureReason.TOO_LARGE) from error
             except ImageError as error:
                 logger.info("photo %s is unusable: %s", photo.file_unique_id, error)
                 raise PhotoUnavailable(FailureReason.UNREADABLE) from error
-            images.append(prepared.base64)
+            images.append(prepared)
         return images
+
+    async def _with_photo_place(
+        self, record: IdentificationRecord, prepared: Sequence[PreparedImage]
+    ) -> IdentificationRecord:
+        """Take the place from a file's EXIF GPS when the person shared none (rounded, stored)."""
+        if record.latitude is not None or not self._settings.use_photo_gps:
+            return record
+        found = next((image.location for image in prepared if image.location), None)
+        point = rounded(*found) if found else None
+        if point is None:
+            return record
+        await self._repository.set_photo_place(record.id, point.latitude, point.longitude)
+        return dataclasses.replace(
+            record,
+            latitude=point.latitude,
+            longitude=point.longitude,
+            location_source="photo",
+        )
 
     async def _settle_guarded(
         self, record: IdentificationRecord, result: Identification | None, garbage: str | None
@@ -595,11 +638,18 @@ class IdentificationService:
             self._settings.result,
             identification_id=record.id,
             confirmed_suggestion_id=record.confirmed_suggestion_id,
+            confirm_buttons=record.confirmable,
+            notes=self._notes(record),
         )
         message_id = await self._show(record, message)
         await self._repository.mark_delivered(
             record.id, result_message_id=message_id, now=self._clock()
         )
+
+    def _notes(self, record: IdentificationRecord) -> list[str]:
+        if record.location_source == "photo":
+            return [self._translate(record.language, "location_from_photo")]
+        return []
 
     async def _fail(self, record: IdentificationRecord, reason: FailureReason) -> None:
         if await self._repository.mark_failed(record.id, reason=reason.value, now=self._clock()):

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from handlers.buttons import confirm_button
 from handlers.commands import help_command, start, text_hint
 from handlers.errors import log_error
-from handlers.photo import photo
+from handlers.groups import autoidentify_command, bot_membership, migrated
+from handlers.intake import identify_command, incoming
+from handlers.places import FORGET_PLACE, forget_place_button, location_command, place_shared
 
 __all__ = ["build_handlers", "log_error"]
 
@@ -17,10 +26,19 @@ __all__ = ["build_handlers", "log_error"]
 def build_handlers() -> list[BaseHandler[Any, Any, Any]]:
     """Return the bot's handlers, most specific first."""
     private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
     return [
-        CommandHandler("start", start, filters=private),
+        ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, migrated),
+        CommandHandler("start", start),
         CommandHandler("help", help_command),
-        MessageHandler(private & filters.PHOTO, photo),
+        CommandHandler("identify", identify_command),
+        CommandHandler("autoidentify", autoidentify_command),
+        CommandHandler("location", location_command, filters=private),
+        MessageHandler(filters.PHOTO | filters.Document.ALL, incoming),
+        MessageHandler(private & (filters.LOCATION | filters.VENUE), place_shared),
+        CallbackQueryHandler(forget_place_button, pattern=f"^{FORGET_PLACE}$"),
         CallbackQueryHandler(confirm_button),
+        MessageHandler(groups & filters.TEXT & ~filters.COMMAND, incoming),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, text_hint),
     ]

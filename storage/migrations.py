@@ -106,11 +106,58 @@ CREATE TABLE telegram_inbox (
 );
 """
 
+# Every way a plant reaches the bot (issue 9): albums gather into one row, groups remember who
+# asked about whose photo, people lend their place for an hour, and chats can close on us. Only
+# rounded coordinates (2 decimals, about 1 km) are ever written.
+_INPUTS = """
+ALTER TABLE identifications ADD COLUMN media_group_id TEXT NULL;
+ALTER TABLE identifications ADD COLUMN requester_name TEXT NULL;
+ALTER TABLE identifications ADD COLUMN photo_user_id INTEGER NULL;
+ALTER TABLE identifications ADD COLUMN confirmable INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE identifications ADD COLUMN location_source TEXT NULL;
+ALTER TABLE identifications ADD COLUMN reused_from INTEGER NULL;
+
+CREATE UNIQUE INDEX identifications_album
+    ON identifications (chat_id, media_group_id) WHERE media_group_id IS NOT NULL;
+CREATE INDEX identifications_user_created ON identifications (user_id, created_at);
+CREATE INDEX identifications_chat_created ON identifications (chat_id, created_at);
+CREATE INDEX identification_photos_unique_id ON identification_photos (file_unique_id);
+CREATE INDEX identification_photos_message ON identification_photos (message_id);
+
+CREATE TABLE album_parts (
+    chat_id INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    media_group_id TEXT NOT NULL,
+    file_id TEXT NOT NULL,
+    file_unique_id TEXT NOT NULL,
+    file_size INTEGER NULL,
+    width INTEGER NULL,
+    height INTEGER NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (chat_id, message_id)
+);
+CREATE INDEX album_parts_group ON album_parts (chat_id, media_group_id);
+
+CREATE TABLE person_locations (
+    user_id INTEGER PRIMARY KEY,
+    latitude REAL NOT NULL,
+    longitude REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+
+CREATE TABLE chat_settings (
+    chat_id INTEGER PRIMARY KEY,
+    autoidentify INTEGER NOT NULL DEFAULT 0,
+    closed_at REAL NULL
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_identifications", _IDENTIFICATIONS),
     Migration("0002_identifications_due_index", _DUE_INDEX),
     Migration("0003_engine_leases", _ENGINE),
     Migration("0004_telegram_inbox", _INBOX),
+    Migration("0005_inputs", _INPUTS),
 )
 
 

@@ -45,6 +45,12 @@ class IdentificationRecord:
     status_attempts: int
     confirmed_at: float | None
     photos: tuple[PhotoRef, ...]
+    media_group_id: str | None = None
+    requester_name: str | None = None
+    photo_user_id: int | None = None
+    confirmable: bool = True
+    location_source: str | None = None
+    reused_from: int | None = None
 
     @property
     def reply_to(self) -> ReplyTo:

@@ -129,6 +129,10 @@ class IdentificationRepository(Protocol):
 
     async def count_by_state(self) -> dict[IdentificationState, int]: ...
 
+    async def set_photo_place(
+        self, identification_id: int, latitude: float, longitude: float
+    ) -> bool: ...
+
 
 _COLUMNS = (
     "id, chat_id, user_id, request_message_id, message_thread_id, status_message_id, "
@@ -136,7 +140,8 @@ _COLUMNS = (
     "failure_reason, attempts, polls, created_at, updated_at, next_attempt_at, "
     "unavailable_since, delay_notified, result_json, confirmed_suggestion_id, notified_at, "
     "lease_owner, lease_until, step_attempts, last_error, status_sent, status_attempts, "
-    "confirmed_at"
+    "confirmed_at, "
+    "media_group_id, requester_name, photo_user_id, confirmable, location_source, reused_from"
 )
 
 # What each lane may claim, besides being due and not leased. A submission waits until the status
@@ -219,6 +224,12 @@ def _record(row: sqlite3.Row, photos: tuple[PhotoRef, ...]) -> IdentificationRec
         status_attempts=row["status_attempts"],
         confirmed_at=row["confirmed_at"],
         photos=photos,
+        media_group_id=row["media_group_id"],
+        requester_name=row["requester_name"],
+        photo_user_id=row["photo_user_id"],
+        confirmable=bool(row["confirmable"]),
+        location_source=row["location_source"],
+        reused_from=row["reused_from"],
     )
 
 
@@ -706,6 +717,16 @@ class SqliteIdentificationRepository:
         for row in rows:
             counts[IdentificationState(row["state"])] = int(row["n"])
         return counts
+
+    async def set_photo_place(
+        self, identification_id: int, latitude: float, longitude: float
+    ) -> bool:
+        """Record the place read from a photo file, unless the identification already has one."""
+        return await self._change(
+            "UPDATE identifications SET latitude = ?, longitude = ?, location_source = 'photo' "
+            "WHERE id = ? AND latitude IS NULL",
+            (round(latitude, 2), round(longitude, 2), identification_id),
+        )
 
 
 if TYPE_CHECKING:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ import pytest
 
 from sandbox.plantid import Emulator
 from sandbox.server import serve_on_loopback
-from sandbox.telegram import FakeTelegram
+from sandbox.telegram import FakeChat, FakeTelegram, FakeUser
 from tests.flow.conftest import API_KEY
 from tests.flow.images import leaf_photo
 
@@ -131,3 +132,61 @@ async def test_sigkill_at_any_point_loses_nothing_and_duplicates_nothing(
     assert telegram.token not in logs
     assert telegram.token.split(":", 1)[1] not in logs
     assert API_KEY not in logs
+
+
+@pytest.fixture
+def slow_album_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Long enough that a restart fits inside the album's wait, so the last part still joins it.
+    monkeypatch.setenv("ALBUM_WAIT", "8")
+
+
+def album_part(
+    telegram: FakeTelegram, user: FakeUser, chat: FakeChat, image: bytes, media_group_id: str
+) -> dict[str, Any]:
+    """Deliver one photo of an album on its own, so a test can act between the parts."""
+    # The fake sends a whole album at once (send_album); this sends one part of it as Telegram
+    # does, each part its own update with the shared media_group_id.
+    world = telegram._world
+    return telegram._person_says(
+        user, chat, photo=world.store_photo(image), media_group_id=media_group_id
+    )
+
+
+def photos_stored(database: Path) -> int:
+    with sqlite3.connect(database) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM identification_photos").fetchone()[0])
+
+
+async def test_sigkill_between_album_parts_still_gives_one_identification_of_all_parts(
+    telegram: FakeTelegram,
+    plantid: Emulator,
+    slow_album_env: None,
+    start_bot: Callable[[], subprocess.Popen[bytes]],
+    tmp_path: Path,
+) -> None:
+    alice = telegram.user("Alice")
+    chat = telegram.private_chat(alice)
+    album = "13000000000000777"
+    first = start_bot()
+    await wait_until_polling(telegram, first)
+    album_part(telegram, alice, chat, leaf_photo(81), album)
+    album_part(telegram, alice, chat, leaf_photo(82), album)
+    database = tmp_path / "bot.sqlite3"
+    await telegram.wait_for(lambda: photos_stored(database) == 2, timeout=30)
+    kill(first)
+    album_part(telegram, alice, chat, leaf_photo(83), album)
+
+    second = start_bot()
+    await telegram.wait_for(lambda: len(plantid.identifications) == 1, timeout=60)
+    plantid.complete_all()
+    await telegram.wait_for(
+        lambda: any(message.buttons for message in telegram.bot_messages(chat)), timeout=60
+    )
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(timeout=30) == 0, (tmp_path / "bot-1.log").read_text()
+
+    (enqueue,) = plantid.requests_to("enqueue_identification")
+    assert enqueue.json is not None
+    assert len(enqueue.json["images"]) == 3
+    (result,) = telegram.bot_messages(chat)
+    assert result.buttons, "one status message, edited into the one result"
