@@ -1,9 +1,5 @@
-"""Browser tests for bot features still being built: group /identify, locations with photos.
-
-pytest does not collect this file (its name does not start with test_), so the suite stays
-green meanwhile. Run it by path, `.venv/bin/pytest tests/browser/pending_inputs.py`, and rename
-it to test_inputs.py once both features have landed and it passes.
-"""
+"""In the browser sandbox: /identify as a reply in the group, and a shared location's rounded
+coordinates in the Plant.id journal panel."""
 
 from __future__ import annotations
 
