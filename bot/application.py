@@ -72,6 +72,7 @@ def worker_settings(settings: Settings) -> WorkerSettings:
         # A step covers a download and one Plant.id request, each bounded by its own timeout.
         step_deadline=2 * settings.plant_id_timeout + 30.0,
         poll_interval=settings.poll_interval_min,
+        retention_days=settings.retention_days,
     )
 
 

@@ -234,7 +234,10 @@ class Settings(PlantIdSettings):
         description="Seconds a finished result or failure notice keeps trying to reach the person.",
     )
     max_attempts: int = Field(
-        default=8, ge=1, description="Attempts per step before an identification is given up."
+        default=8,
+        ge=1,
+        description="Attempts at a step that fails because of that one identification "
+        "(unreadable data, an unexpected error) before it is given up; outages are waited out.",
     )
 
     webhook_url: HttpUrl | None = Field(

@@ -42,6 +42,8 @@ class WorkerSettings:
     poll_concurrency: int = 4
     deliver_concurrency: int = 8
     poll_interval: float = 2.0
+    retention_days: float = 90.0
+    prune_every: float = 3600.0
 
 
 def worker_name() -> str:
@@ -87,6 +89,7 @@ class Worker:
             "poll": self._poll_lane,
             "deliver": self._deliver_lane,
             "leases": self._keep_leases,
+            "retention": self._prune,
         }
         self._tasks = [
             asyncio.create_task(run(), name=f"identification-{name}") for name, run in lanes.items()
@@ -319,6 +322,19 @@ class Worker:
                     logger.exception("identification %s: recording the failure failed", record.id)
         finally:
             self._leased.discard(record.id)
+
+    async def _prune(self) -> None:
+        """Forget finished identifications older than the retention period, once an hour."""
+        while True:
+            try:
+                cutoff = self._clock() - self._settings.retention_days * 86400
+                pruned = await self._repository.prune(finished_before=cutoff)
+                if pruned:
+                    # Their buttons, if pressed, get the polite "this result is gone" answer.
+                    logger.info("forgot %d identifications older than the retention", pruned)
+            except Exception:
+                logger.exception("pruning old identifications failed")
+            await asyncio.sleep(self._settings.prune_every)
 
     async def _keep_leases(self) -> None:
         """Renew the leases of rows in work, so no other worker takes them over meanwhile."""

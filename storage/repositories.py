@@ -123,6 +123,8 @@ class IdentificationRepository(Protocol):
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int: ...
 
+    async def prune(self, *, finished_before: float) -> int: ...
+
     async def record_confirmation(
         self, identification_id: int, suggestion_id: int | None, *, now: float
     ) -> None: ...
@@ -686,6 +688,18 @@ class SqliteIdentificationRepository:
                 str(_S.FAILED),
             ),
         )
+
+    async def prune(self, *, finished_before: float) -> int:
+        """Delete finished identifications last changed before `finished_before`; count them."""
+        async with (
+            self._db.turn() as conn,
+            conn.execute(
+                "DELETE FROM identifications WHERE updated_at < ? AND (state = 'delivered' "
+                "OR (state = 'failed' AND notified_at IS NOT NULL))",
+                (finished_before,),
+            ) as cursor,
+        ):
+            return cursor.rowcount
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
         """Follow a group that became a supergroup: its identifications now answer there."""

@@ -457,3 +457,19 @@ async def test_deleting_an_identification_deletes_its_photos(db: Database, repo:
         remaining = {int(row[0]): int(row[1]) for row in await cursor.fetchall()}
 
     assert remaining == {kept.id: 2}
+
+
+async def test_pruning_forgets_only_finished_identifications_past_the_cutoff(repo: Repo) -> None:
+    delivered = await _reach(repo, S.DELIVERED, 1)
+    told = await _reach(repo, S.FAILED, 2, notified=True)
+    untold = await _reach(repo, S.FAILED, 3)
+    pending = await _reach(repo, S.PENDING, 4)
+
+    pruned = await repo.prune(finished_before=1000.0)
+
+    assert pruned == 2
+    assert await repo.get(delivered) is None
+    assert await repo.get(told) is None
+    assert await repo.get(untold) is not None, "a failure nobody was told about yet stays"
+    assert await repo.get(pending) is not None
+    assert await repo.prune(finished_before=50.0) == 0
