@@ -11,9 +11,12 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 from telegram.request import HTTPXRequest
 
+from bot.admin import Operator
+from bot.answers import ReferenceImages, ResultAnswers
 from bot.chat import TelegramChat
 from bot.context import BotData, Context
 from bot.i18n import DEFAULT_LANGUAGE, Translator
+from bot.people import People
 from bot.rendering import ResultOptions, command_menu
 from bot.service import FlowSettings, IdentificationService
 from bot.settings import Settings
@@ -21,6 +24,7 @@ from bot.worker import Worker, WorkerSettings
 from handlers import build_handlers, log_error
 from plantid import PlantIdClient
 from storage.database import Database, open_database
+from storage.preferences import SqliteOperatorRepository, SqlitePeopleRepository
 from storage.repositories import SqliteIdentificationRepository
 
 logger = logging.getLogger(__name__)
@@ -37,6 +41,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
             shown=settings.suggestions_shown,
             low_confidence_threshold=settings.low_confidence_threshold,
             not_plant_threshold=settings.not_plant_threshold,
+            health_button=settings.health_check != "off",
         ),
         custom_id_offset=settings.custom_id_offset,
         poll_interval_min=settings.poll_interval_min,
@@ -47,6 +52,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
         max_image_side=settings.max_image_side,
         max_attempts=settings.max_attempts,
         delivery_max_age=settings.delivery_max_age,
+        health=None if settings.health_check == "off" else settings.health_check,
     )
 
 
@@ -73,6 +79,7 @@ class Resources:
         self._database: Database | None = None
         self._http: httpx.AsyncClient | None = None
         self._worker: Worker | None = None
+        self._operator: Operator | None = None
 
     async def open(self, application: PlantbotApplication) -> None:
         """Open the database and the Plant.id client, then start the worker."""
@@ -89,14 +96,51 @@ class Resources:
             retry_deadline=settings.plant_id_retry_deadline,
         )
         repository = SqliteIdentificationRepository(self._database)
+        chat = TelegramChat(application.bot)
+        translate = Translator.from_package()
+        people_repository = SqlitePeopleRepository(self._database)
+        flow = flow_settings(settings)
+        self._operator = operator = Operator(
+            admin_chat_id=settings.admin_chat_id,
+            poster=chat,
+            repository=SqliteOperatorRepository(self._database),
+            plantid=plantid,
+            translate=translate,
+            language_of=lambda user_id, code: service.language_of(user_id, code),
+            warn_below=settings.credits_warn_below,
+            check_interval=settings.credits_check_interval,
+        )
         service = IdentificationService(
             repository=repository,
             plantid=plantid,
-            chat=TelegramChat(application.bot),
-            translate=Translator.from_package(),
-            settings=flow_settings(settings),
+            chat=chat,
+            translate=translate,
+            settings=flow,
+            languages=people_repository,
+            operator=operator,
         )
         application.bot_data.service = service
+        application.bot_data.operator = operator
+        application.bot_data.answers = ResultAnswers(
+            repository=repository,
+            plantid=plantid,
+            chat=chat,
+            translate=translate,
+            options=flow.result,
+            images=ReferenceImages(self._http),
+            language_of=service.language_of,
+            max_photo_bytes=settings.max_photo_bytes,
+            max_image_side=settings.max_image_side,
+            on_refused=operator.plantid_refused,
+        )
+        application.bot_data.people = People(
+            repository=people_repository,
+            plantid=plantid,
+            chat=chat,
+            translate=translate,
+            language_of=service.language_of,
+        )
+        operator.start()
         await publish_command_menus(application, service.translate)
         self._worker = Worker(service, repository, worker_settings(settings))
         self._worker.start()
@@ -107,6 +151,9 @@ class Resources:
         if self._worker is not None:
             await self._worker.stop()
             self._worker = None
+        if self._operator is not None:
+            await self._operator.stop()
+            self._operator = None
 
     async def close(self, application: PlantbotApplication) -> None:
         """Close the Plant.id client and the database."""

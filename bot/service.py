@@ -8,7 +8,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.callbacks import ConfirmPress
@@ -40,6 +40,7 @@ from bot.rendering import (
 )
 from plantid import (
     BadCredentials,
+    Health,
     Identification,
     InvalidRequest,
     NotFound,
@@ -48,6 +49,7 @@ from plantid import (
     PlantIdError,
     PlantIdRefused,
     PlantIdUnavailable,
+    ResultView,
 )
 from plantid.images import ImageError, prepare_image_async
 from storage.models import IdentificationRecord
@@ -55,8 +57,6 @@ from storage.repositories import IdentificationRepository
 
 logger = logging.getLogger(__name__)
 
-PLANT_DETAILS = ("common_names", "url", "wiki_description", "name_authority", "taxonomy")
-# get_identification_result/multiple takes a list of ids; keep each request small.
 CONFIRM_TIMEOUT = 8.0
 
 
@@ -76,6 +76,25 @@ class Chat(Protocol):
 
     async def download(self, photo: PhotoRef, *, max_bytes: int) -> bytes: ...
 
+    async def send(self, place: ReplyTo, message: RenderedMessage) -> int: ...
+
+    async def send_photos(self, place: ReplyTo, photos: Sequence[tuple[bytes, str]]) -> None: ...
+
+
+class LanguageChoices(Protocol):
+    """Where a person's chosen interface language is kept."""
+
+    async def language_of(self, user_id: int) -> str | None: ...
+
+
+class OperatorAlerts(Protocol):
+    """Who hears about Plant.id refusing the bot (`bot.admin.Operator` is the real one)."""
+
+    @property
+    def is_told(self) -> bool: ...
+
+    def plantid_refused(self, error: PlantIdRefused) -> None: ...
+
 
 @dataclass(frozen=True)
 class FlowSettings:
@@ -91,6 +110,7 @@ class FlowSettings:
     max_image_side: int
     max_attempts: int = 8
     delivery_max_age: float = 3600.0
+    health: Health | None = "auto"
 
 
 class _KeyedLocks:
@@ -127,7 +147,11 @@ class IdentificationService:
         translate: Translator,
         settings: FlowSettings,
         clock: Callable[[], float] = time.time,
+        languages: LanguageChoices | None = None,
+        operator: OperatorAlerts | None = None,
     ) -> None:
+        self._languages = languages
+        self._operator = operator
         self._repository = repository
         self._plantid = plantid
         self._chat = chat
@@ -151,6 +175,14 @@ class IdentificationService:
         """Return the supported language for a Telegram `language_code`."""
         return self._translate.resolve(language_code)
 
+    async def language_of(self, user_id: int, language_code: str | None) -> str:
+        """Return the person's chosen language, else the one for their Telegram language_code."""
+        chosen = await self._languages.language_of(user_id) if self._languages else None
+        if chosen in self._translate.languages:
+            assert chosen is not None
+            return chosen
+        return self.language_for(language_code)
+
     def wake_event(self, lane: WorkLane | None) -> asyncio.Event:
         """Return the event that wakes `lane` (None: the status-message lane)."""
         return self._wake[lane]
@@ -162,6 +194,10 @@ class IdentificationService:
 
     async def accept_photo(self, request: IdentificationRequest) -> None:
         """Record a photo request; the worker acknowledges it and takes it from there."""
+        chosen = await self._languages.language_of(request.user_id) if self._languages else None
+        if chosen in self._translate.languages and chosen != request.language:
+            assert chosen is not None
+            request = replace(request, language=chosen)
         record = await self._repository.create(request, now=self._clock())
         if record is None:
             logger.info(
@@ -175,8 +211,8 @@ class IdentificationService:
     async def press_confirm(
         self, press: ConfirmPress, *, user_id: int, language_code: str | None
     ) -> ButtonAnswer:
-        """Confirm, move or remove the confirmation of a suggestion, as the button says."""
-        answer_language = self.language_for(language_code)
+        """Confirm, move or remove the confirmation of a suggestion, or record "none of these"."""
+        answer_language = await self.language_of(user_id, language_code)
         # Presses on one result take turns; presses on different results never wait for each other.
         async with self._press_locks.hold(press.identification_id):
             record = await self._repository.get(press.identification_id)
@@ -187,36 +223,55 @@ class IdentificationService:
                     self._translate(answer_language, "confirm_not_yours"), show_alert=True
                 )
             suggestions = shown_suggestions(self._result_of(record), self._settings.result)
-            if press.index >= len(suggestions):
+            if press.index is None:
+                chosen = next(
+                    (item for item in suggestions if item.id == record.confirmed_suggestion_id),
+                    None,
+                )
+                undo = True
+            elif press.index >= len(suggestions):
                 return ButtonAnswer(self._translate(answer_language, "confirm_stale"))
-            chosen = suggestions[press.index]
-            undo = record.confirmed_suggestion_id == chosen.id
+            else:
+                chosen = suggestions[press.index]
+                undo = record.confirmed_suggestion_id == chosen.id
             try:
                 # Telegram expects a button press to be answered within seconds.
                 async with asyncio.timeout(CONFIRM_TIMEOUT):
-                    if undo:
+                    if chosen is not None and undo:
                         await self._plantid.unconfirm_suggestion(chosen.id)
-                    else:
+                    elif chosen is not None:
                         await self._plantid.confirm_suggestion(chosen.id)
             except TimeoutError:
-                logger.warning("confirming suggestion %s timed out", chosen.id)
+                logger.warning("confirming a suggestion of %s timed out", record.id)
                 return ButtonAnswer(self._translate(answer_language, "confirm_unavailable"))
             except NotFound:
                 return ButtonAnswer(self._translate(answer_language, "confirm_stale"))
             except PlantIdError as error:
-                logger.warning("confirming suggestion %s failed: %s", chosen.id, error)
+                logger.warning("confirming a suggestion of %s failed: %s", record.id, error)
                 return ButtonAnswer(self._translate(answer_language, "confirm_unavailable"))
-            confirmed_id = None if undo else chosen.id
-            await self._repository.record_confirmation(record.id, confirmed_id, now=self._clock())
+            if press.index is None:
+                await self._repository.record_none_of_these(record.id, now=self._clock())
+                confirmed_id = None
+            else:
+                confirmed_id = None if undo or chosen is None else chosen.id
+                await self._repository.record_confirmation(
+                    record.id, confirmed_id, now=self._clock()
+                )
         keyboard = confirm_keyboard(
-            record.id, suggestions, confirmed_id, record.language, self._translate
+            record.id,
+            suggestions,
+            confirmed_id,
+            record.language,
+            self._translate,
+            health_button=self._settings.result.health_button,
         )
-        if undo:
-            return ButtonAnswer(
-                self._translate(answer_language, "confirm_removed"), keyboard=keyboard
-            )
-        name = display_name(chosen, answer_language)
-        text = self._translate(answer_language, "confirm_done", name=name)
+        if press.index is None:
+            text = self._translate(answer_language, "none_recorded")
+        elif undo or chosen is None:
+            text = self._translate(answer_language, "confirm_removed")
+        else:
+            name = display_name(chosen, answer_language)
+            text = self._translate(answer_language, "confirm_done", name=name)
         return ButtonAnswer(text, keyboard=keyboard)
 
     # -- steps, each on one leased record (called by the worker's lanes) ------------------------
@@ -439,6 +494,8 @@ class IdentificationService:
                 latitude=record.latitude,
                 longitude=record.longitude,
                 custom_id=custom_id,
+                similar_images=True,
+                health=self._settings.health,
             )
         except PlantIdUnavailable as error:
             raise _StepFailed(f"enqueue failed: {error}", FailureReason.SERVICE) from error
@@ -473,6 +530,8 @@ class IdentificationService:
         return True
 
     def _refusal_reason(self, error: PlantIdRefused) -> FailureReason:
+        if self._operator is not None:
+            self._operator.plantid_refused(error)
         if isinstance(error, OutOfCredits):
             logger.error("Plant.id credits exhausted: %s", error.detail)
             return FailureReason.OUT_OF_CREDITS
@@ -521,9 +580,10 @@ class IdentificationService:
             return
         assert record.plantid_id is not None
         try:
-            detailed = await self._plantid.get_identification_result(
-                record.plantid_id, plant_details=list(PLANT_DETAILS), plant_language=record.language
-            )
+            # Every detail the result's buttons show comes with this one fetch, so that
+            # "Compare" and "More" answer from the stored result without another call.
+            view = ResultView.full(record.language, health=self._settings.health is not None)
+            detailed = await self._plantid.get_identification_result(record.plantid_id, view=view)
         except NotFound:
             logger.warning("Plant.id no longer knows identification %s", record.plantid_id)
             await self._fail(record, FailureReason.REJECTED)
@@ -579,6 +639,7 @@ class IdentificationService:
             record.language,
             self._translate,
             max_photo_bytes=self._settings.max_photo_bytes,
+            operator_told=self._operator is not None and self._operator.is_told,
         )
         await self._show(record, RenderedMessage(text))
         await self._repository.mark_failure_notified(record.id, now=self._clock())

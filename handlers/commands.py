@@ -16,7 +16,7 @@ async def _reply(update: Update, context: Context, key: str, **values: object) -
     if message is None or user is None:
         return
     service = context.bot_data.service
-    language = service.language_for(user.language_code)
+    language = await service.language_of(user.id, user.language_code)
     text = service.translate(language, key, **values)
     await message.reply_text(text, parse_mode=ParseMode.HTML)
 

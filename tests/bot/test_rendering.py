@@ -6,13 +6,12 @@ from typing import Any
 
 import pytest
 
-from bot.callbacks import parse_callback
+from bot.callbacks import ActionPress, ConfirmPress, ResultAction, parse_callback
 from bot.i18n import Translator
 from bot.model import FailureReason
 from bot.rendering import (
     MESSAGE_LIMIT,
     ResultOptions,
-    format_probability,
     render_failure,
     render_result,
 )
@@ -104,18 +103,16 @@ def test_keyboard_has_one_small_versioned_button_per_suggestion(translate: Trans
         identification(DANDELION, CHICORY, GENUS), "en", translate, OPTIONS, identification_id=5
     )
     assert message.keyboard is not None
-    buttons = [row[0] for row in message.keyboard.inline_keyboard]
+    buttons = [row[0] for row in message.keyboard.inline_keyboard[:3]]
     assert [button.text for button in buttons] == [
-        "✅ Common dandelion",
-        "✅ Chicory",
-        "✅ Hieracium",
+        "✅ This is it: Common dandelion",
+        "✅ This is it: Chicory",
+        "✅ This is it: Hieracium",
     ]
     for index, button in enumerate(buttons):
         assert isinstance(button.callback_data, str)
         assert len(button.callback_data.encode()) < 64
-        press = parse_callback(button.callback_data)
-        assert press is not None
-        assert (press.identification_id, press.index) == (5, index)
+        assert parse_callback(button.callback_data) == ConfirmPress(5, index)
 
 
 def test_confirmed_suggestion_is_marked(translate: Translator) -> None:
@@ -128,8 +125,8 @@ def test_confirmed_suggestion_is_marked(translate: Translator) -> None:
         confirmed_suggestion_id=12,
     )
     assert message.keyboard is not None
-    texts = [row[0].text for row in message.keyboard.inline_keyboard]
-    assert texts == ["✅ Common dandelion", "☑️ Confirmed: Chicory"]
+    texts = [row[0].text for row in message.keyboard.inline_keyboard[:2]]
+    assert texts == ["✅ This is it: Common dandelion", "☑️ Confirmed: Chicory"]
 
 
 def test_only_the_configured_number_of_suggestions_is_shown(translate: Translator) -> None:
@@ -140,7 +137,13 @@ def test_only_the_configured_number_of_suggestions_is_shown(translate: Translato
     assert "Common dandelion" in message.text
     assert "Chicory" not in message.text
     assert message.keyboard is not None
-    assert len(message.keyboard.inline_keyboard) == 1
+    confirm_rows = [
+        row
+        for row in message.keyboard.inline_keyboard
+        if isinstance(press := parse_callback(str(row[0].callback_data)), ConfirmPress)
+        and press.index is not None
+    ]
+    assert len(confirm_rows) == 1
 
 
 def test_low_confidence_says_so_and_keeps_all_suggestions(translate: Translator) -> None:
@@ -155,14 +158,27 @@ def test_low_confidence_says_so_and_keeps_all_suggestions(translate: Translator)
     assert message.keyboard is not None
 
 
-def test_not_a_plant_shows_the_figure_and_no_buttons(translate: Translator) -> None:
+def test_not_a_plant_shows_the_figure_and_offers_the_suggestions(translate: Translator) -> None:
     message = render_result(
         identification(DANDELION, is_plant=0.04), "en", translate, OPTIONS, identification_id=5
     )
     assert "This doesn't look like a plant" in message.text
-    assert "4%" in message.text
+    assert "only a 4% chance" in message.text
     assert "dandelion" not in message.text.lower()
-    assert message.keyboard is None
+    assert message.keyboard is not None
+    ((button,),) = message.keyboard.inline_keyboard
+    assert button.text == "Show suggestions anyway"
+    assert parse_callback(str(button.callback_data)) == ActionPress(5, ResultAction.SHOW_ANYWAY)
+
+    anyway = render_result(
+        identification(DANDELION, is_plant=0.04),
+        "en",
+        translate,
+        OPTIONS,
+        identification_id=5,
+        show_anyway=True,
+    )
+    assert "Common dandelion" in anyway.text
 
 
 def test_names_follow_the_language_and_fall_back_to_english(translate: Translator) -> None:
@@ -204,11 +220,13 @@ def test_huge_api_texts_stay_within_telegram_limits(translate: Translator) -> No
     assert len(message.keyboard.inline_keyboard[0][0].text) < 60
 
 
-def test_probability_format() -> None:
-    assert format_probability(0.8649) == "86%"
-    assert format_probability(0.001) == "<1%"
-    assert format_probability(0.0) == "0%"
-    assert format_probability(1.0) == "100%"
+def test_percentages_follow_the_locale_and_are_escaped(translate: Translator) -> None:
+    tiny = suggestion(51, "Bellis perennis", 0.001, common={"de": ["Gänseblümchen"]})
+    message = render_result(
+        identification(DANDELION, tiny), "de", translate, OPTIONS, identification_id=5
+    )
+    assert "86\xa0%" in message.text
+    assert "&lt;1\xa0%" in message.text
 
 
 @pytest.mark.parametrize("reason", list(FailureReason))
