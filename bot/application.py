@@ -15,12 +15,15 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
 from telegram.request import HTTPXRequest
 
+from bot.admin import Operator
+from bot.answers import ReferenceImages, ResultAnswers
 from bot.chat import TelegramChat
 from bot.context import BotData, Context
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.inbox import TelegramPoller, UpdateInbox
 from bot.intake import Intake, IntakeSettings
 from bot.members import Members
+from bot.people import People
 from bot.rendering import ResultOptions, command_menu
 from bot.service import FlowSettings, IdentificationService
 from bot.settings import Settings
@@ -32,6 +35,8 @@ from storage.database import open_database
 from storage.inbox import SqliteInbox
 from storage.intake import SqliteIntakeRepository
 from storage.people import SqlitePeopleRepository
+from storage.preferences import SqliteOperatorRepository
+from storage.preferences import SqlitePeopleRepository as SqlitePreferencesRepository
 from storage.repositories import SqliteIdentificationRepository
 
 logger = logging.getLogger(__name__)
@@ -51,6 +56,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
             shown=settings.suggestions_shown,
             low_confidence_threshold=settings.low_confidence_threshold,
             not_plant_threshold=settings.not_plant_threshold,
+            health_button=settings.health_check != "off",
         ),
         custom_id_offset=settings.custom_id_offset,
         poll_interval_min=settings.poll_interval_min,
@@ -62,6 +68,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
         max_attempts=settings.max_attempts,
         delivery_max_age=settings.delivery_max_age,
         use_photo_gps=settings.use_photo_gps,
+        health=None if settings.health_check == "off" else settings.health_check,
     )
 
 
@@ -106,6 +113,7 @@ class Resources:
         self._inbox: UpdateInbox | None = None
         self._poller: TelegramPoller | None = None
         self.inbox_repository: SqliteInbox | None = None
+        self._operator: Operator | None = None
 
     @property
     def inbox(self) -> UpdateInbox:
@@ -123,16 +131,39 @@ class Resources:
             open_plantid(settings, self._plantid_transport)
         )
         repository = SqliteIdentificationRepository(database)
+        chat = TelegramChat(application.bot)
+        translate = Translator.from_package()
+        preferences = SqlitePreferencesRepository(database)
+        flow = flow_settings(settings)
+        # Reference photos come from Plant.id's media host, over a client of their own.
+        media = await self._stack.enter_async_context(
+            httpx.AsyncClient(
+                transport=self._plantid_transport,
+                timeout=httpx.Timeout(settings.plant_id_timeout, connect=10.0),
+            )
+        )
+        self._operator = operator = Operator(
+            admin_chat_id=settings.admin_chat_id,
+            poster=chat,
+            repository=SqliteOperatorRepository(database),
+            plantid=plantid,
+            translate=translate,
+            language_of=lambda user_id, code: service.language_of(user_id, code),
+            warn_below=settings.credits_warn_below,
+            check_interval=settings.credits_check_interval,
+        )
         service = IdentificationService(
             repository=repository,
             # The worker backs off durably between attempts; retrying inside a call would
             # hold a lane for the whole retry budget.
             plantid=plantid.without_retries(),
             confirm_plantid=plantid,
-            chat=TelegramChat(application.bot),
+            chat=chat,
             images=ImagePreparer(settings.max_image_side, max_concurrent=IMAGE_DECODES),
-            translate=Translator.from_package(),
-            settings=flow_settings(settings),
+            translate=translate,
+            settings=flow,
+            languages=preferences,
+            operator=operator,
         )
         application.bot_data.service = service
         application.bot_data.intake = Intake(
@@ -143,6 +174,27 @@ class Resources:
             settings=intake_settings(settings),
         )
         application.bot_data.members = Members(application.bot)
+        application.bot_data.operator = operator
+        application.bot_data.answers = ResultAnswers(
+            repository=repository,
+            plantid=plantid,
+            chat=chat,
+            translate=translate,
+            options=flow.result,
+            images=ReferenceImages(media),
+            language_of=service.language_of,
+            max_photo_bytes=settings.max_photo_bytes,
+            max_image_side=settings.max_image_side,
+            on_refused=operator.plantid_refused,
+        )
+        application.bot_data.people = People(
+            repository=preferences,
+            plantid=plantid,
+            chat=chat,
+            translate=translate,
+            language_of=service.language_of,
+        )
+        operator.start()
         await publish_command_menus(application, service.translate)
         self._worker = Worker(service, repository, worker_settings(settings))
         self._worker.start()
@@ -164,6 +216,9 @@ class Resources:
         if self._worker is not None:
             await self._worker.stop()
             self._worker = None
+        if self._operator is not None:
+            await self._operator.stop()
+            self._operator = None
 
     async def close(self, application: PlantbotApplication) -> None:
         """Close the Plant.id client and the database."""

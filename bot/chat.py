@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
-from telegram import Bot, LinkPreviewOptions, ReplyParameters
+from telegram import Bot, InputMediaPhoto, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -150,6 +151,59 @@ class TelegramChat:
         except TelegramError as error:
             raise _as_chat_error(error) from error
         return sent.message_id
+
+    async def send(self, place: ReplyTo, message: RenderedMessage) -> int:
+        """Reply to `place` with a new HTML message; return its id."""
+        try:
+            sent = await self._bot.send_message(
+                place.chat_id,
+                message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=message.keyboard,
+                link_preview_options=_NO_PREVIEW,
+                message_thread_id=place.message_thread_id,
+                reply_parameters=_reply_parameters(place),
+            )
+        except TelegramError as error:
+            raise _as_chat_error(error) from error
+        return sent.message_id
+
+    async def post(self, chat_id: int, text: str) -> int:
+        """Send a new HTML message (not a reply) to `chat_id`; return its id."""
+        try:
+            sent = await self._bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW
+            )
+        except TelegramError as error:
+            raise _as_chat_error(error) from error
+        return sent.message_id
+
+    async def send_photos(self, place: ReplyTo, photos: Sequence[tuple[bytes, str]]) -> None:
+        """Reply with photos and their HTML captions: one album, or a lone photo."""
+        try:
+            if len(photos) == 1:
+                ((data, caption),) = photos
+                await self._bot.send_photo(
+                    place.chat_id,
+                    data,
+                    caption=caption,
+                    parse_mode=ParseMode.HTML,
+                    message_thread_id=place.message_thread_id,
+                    reply_parameters=_reply_parameters(place),
+                )
+                return
+            # An album holds 2-10 items (Bot API sendMediaGroup).
+            await self._bot.send_media_group(
+                place.chat_id,
+                [
+                    InputMediaPhoto(data, caption=caption, parse_mode=ParseMode.HTML)
+                    for data, caption in photos[:10]
+                ],
+                message_thread_id=place.message_thread_id,
+                reply_parameters=_reply_parameters(place),
+            )
+        except TelegramError as error:
+            raise _as_chat_error(error) from error
 
     async def download(self, photo: PhotoRef, *, max_bytes: int) -> bytes:
         """Download a photo's bytes, refusing files larger than `max_bytes`."""

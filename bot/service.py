@@ -8,7 +8,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Protocol
 
@@ -44,6 +44,7 @@ from bot.rendering import (
 )
 from plantid import (
     BadCredentials,
+    Health,
     Identification,
     InvalidRequest,
     NotFound,
@@ -67,7 +68,6 @@ from storage.repositories import IdentificationRepository
 
 logger = logging.getLogger(__name__)
 
-# get_identification_result/multiple takes a list of ids; keep each request small.
 CONFIRM_TIMEOUT = 8.0
 
 
@@ -87,6 +87,25 @@ class Chat(Protocol):
 
     async def download(self, photo: PhotoRef, *, max_bytes: int) -> bytes: ...
 
+    async def send(self, place: ReplyTo, message: RenderedMessage) -> int: ...
+
+    async def send_photos(self, place: ReplyTo, photos: Sequence[tuple[bytes, str]]) -> None: ...
+
+
+class LanguageChoices(Protocol):
+    """Where a person's chosen interface language is kept."""
+
+    async def language_of(self, user_id: int) -> str | None: ...
+
+
+class OperatorAlerts(Protocol):
+    """Who hears about Plant.id refusing the bot (`bot.admin.Operator` is the real one)."""
+
+    @property
+    def is_told(self) -> bool: ...
+
+    def plantid_refused(self, error: PlantIdRefused) -> None: ...
+
 
 @dataclass(frozen=True)
 class FlowSettings:
@@ -103,6 +122,7 @@ class FlowSettings:
     max_attempts: int = 8
     delivery_max_age: float = 3600.0
     use_photo_gps: bool = True
+    health: Health | None = "auto"
 
 
 class IdentificationService:
@@ -119,7 +139,11 @@ class IdentificationService:
         translate: Translator,
         settings: FlowSettings,
         clock: Callable[[], float] = time.time,
+        languages: LanguageChoices | None = None,
+        operator: OperatorAlerts | None = None,
     ) -> None:
+        self._languages = languages
+        self._operator = operator
         self._repository = repository
         self._plantid = plantid
         self._confirm_plantid = confirm_plantid or plantid
@@ -145,6 +169,14 @@ class IdentificationService:
         """Return the supported language for a Telegram `language_code`."""
         return self._translate.resolve(language_code)
 
+    async def language_of(self, user_id: int, language_code: str | None) -> str:
+        """Return the person's chosen language, else the one for their Telegram language_code."""
+        chosen = await self._languages.language_of(user_id) if self._languages else None
+        if chosen in self._translate.languages:
+            assert chosen is not None
+            return chosen
+        return self.language_for(language_code)
+
     def wake_event(self, lane: WorkLane | None) -> asyncio.Event:
         """Return the event that wakes `lane` (None: the status-message lane)."""
         return self._wake[lane]
@@ -156,6 +188,10 @@ class IdentificationService:
 
     async def accept_photo(self, request: IdentificationRequest) -> None:
         """Record a photo request; the worker acknowledges it and takes it from there."""
+        chosen = await self._languages.language_of(request.user_id) if self._languages else None
+        if chosen in self._translate.languages and chosen != request.language:
+            assert chosen is not None
+            request = replace(request, language=chosen)
         record = await self._repository.create(request, now=self._clock())
         if record is None:
             logger.info(
@@ -169,8 +205,8 @@ class IdentificationService:
     async def press_confirm(
         self, press: ConfirmPress, *, user_id: int, language_code: str | None
     ) -> ButtonAnswer:
-        """Confirm, move or remove the confirmation of a suggestion, as the button says."""
-        answer_language = self.language_for(language_code)
+        """Confirm, move or remove the confirmation of a suggestion, or record "none of these"."""
+        answer_language = await self.language_of(user_id, language_code)
         # Presses on one result take turns; presses on different results never wait for each other.
         async with self._press_locks.hold(press.identification_id):
             record = await self._repository.get(press.identification_id)
@@ -181,36 +217,55 @@ class IdentificationService:
                     self._translate(answer_language, "confirm_not_yours"), show_alert=True
                 )
             suggestions = shown_suggestions(self._result_of(record), self._settings.result)
-            if press.index >= len(suggestions):
+            if press.index is None:
+                chosen = next(
+                    (item for item in suggestions if item.id == record.confirmed_suggestion_id),
+                    None,
+                )
+                undo = True
+            elif press.index >= len(suggestions):
                 return ButtonAnswer(self._translate(answer_language, "confirm_stale"))
-            chosen = suggestions[press.index]
-            undo = record.confirmed_suggestion_id == chosen.id
+            else:
+                chosen = suggestions[press.index]
+                undo = record.confirmed_suggestion_id == chosen.id
             try:
                 # Telegram expects a button press to be answered within seconds.
                 async with asyncio.timeout(CONFIRM_TIMEOUT):
-                    if undo:
+                    if chosen is not None and undo:
                         await self._confirm_plantid.unconfirm_suggestion(chosen.id)
-                    else:
+                    elif chosen is not None:
                         await self._confirm_plantid.confirm_suggestion(chosen.id)
             except TimeoutError:
-                logger.warning("confirming suggestion %s timed out", chosen.id)
+                logger.warning("confirming a suggestion of %s timed out", record.id)
                 return ButtonAnswer(self._translate(answer_language, "confirm_unavailable"))
             except NotFound:
                 return ButtonAnswer(self._translate(answer_language, "confirm_stale"))
             except PlantIdError as error:
-                logger.warning("confirming suggestion %s failed: %s", chosen.id, error)
+                logger.warning("confirming a suggestion of %s failed: %s", record.id, error)
                 return ButtonAnswer(self._translate(answer_language, "confirm_unavailable"))
-            confirmed_id = None if undo else chosen.id
-            await self._repository.record_confirmation(record.id, confirmed_id, now=self._clock())
+            if press.index is None:
+                await self._repository.record_none_of_these(record.id, now=self._clock())
+                confirmed_id = None
+            else:
+                confirmed_id = None if undo or chosen is None else chosen.id
+                await self._repository.record_confirmation(
+                    record.id, confirmed_id, now=self._clock()
+                )
         keyboard = confirm_keyboard(
-            record.id, suggestions, confirmed_id, record.language, self._translate
+            record.id,
+            suggestions,
+            confirmed_id,
+            record.language,
+            self._translate,
+            health_button=self._settings.result.health_button,
         )
-        if undo:
-            return ButtonAnswer(
-                self._translate(answer_language, "confirm_removed"), keyboard=keyboard
-            )
-        name = display_name(chosen, answer_language)
-        text = self._translate(answer_language, "confirm_done", name=name)
+        if press.index is None:
+            text = self._translate(answer_language, "none_recorded")
+        elif undo or chosen is None:
+            text = self._translate(answer_language, "confirm_removed")
+        else:
+            name = display_name(chosen, answer_language)
+            text = self._translate(answer_language, "confirm_done", name=name)
         return ButtonAnswer(text, keyboard=keyboard)
 
     # -- steps, each on one leased record (called by the worker's lanes) ------------------------
@@ -294,7 +349,7 @@ class IdentificationService:
 
     async def _poll_language(self, language: str, records: Sequence[IdentificationRecord]) -> None:
         """Poll records that share a language, asking for their details in that language."""
-        view = ResultView.full(language)
+        view = self._view(language)
         ids = [record.plantid_id for record in records if record.plantid_id is not None]
         try:
             polled = await self._plantid.poll_identifications(ids, view=view)
@@ -465,6 +520,8 @@ class IdentificationService:
                 latitude=record.latitude,
                 longitude=record.longitude,
                 custom_id=custom_id,
+                similar_images=True,
+                health=self._settings.health,
             )
         except PlantIdUnavailable as error:
             raise _StepFailed(f"enqueue failed: {error}", FailureReason.SERVICE) from error
@@ -499,6 +556,8 @@ class IdentificationService:
         return True
 
     def _refusal_reason(self, error: PlantIdRefused) -> FailureReason:
+        if self._operator is not None:
+            self._operator.plantid_refused(error)
         if isinstance(error, OutOfCredits):
             logger.error("Plant.id credits exhausted: %s", error.detail)
             return FailureReason.OUT_OF_CREDITS
@@ -564,7 +623,7 @@ class IdentificationService:
 
     async def _settle(self, record: IdentificationRecord, result: Identification | None) -> None:
         now = self._clock()
-        view = ResultView.full(record.language)
+        view = self._view(record.language)
         finished = result is not None and not result.is_pending and not result.is_failed
         if result is not None and finished and not lacks_details(result, view):
             await self._complete(record, result)
@@ -621,6 +680,11 @@ class IdentificationService:
         ):
             self.wake(WorkLane.DELIVER)
 
+    def _view(self, language: str) -> ResultView:
+        # Every detail the result's buttons show comes with the result, so that "Compare" and
+        # "More" answer from the stored result without another call.
+        return ResultView.full(language, health=self._settings.health is not None)
+
     def _poll_interval(self, record: IdentificationRecord) -> float:
         # Most answers come within seconds; long waits are polled less and less often.
         interval = self._settings.poll_interval_min * (1.5**record.polls)
@@ -662,6 +726,7 @@ class IdentificationService:
             record.language,
             self._translate,
             max_photo_bytes=self._settings.max_photo_bytes,
+            operator_told=self._operator is not None and self._operator.is_told,
         )
         await self._show(record, RenderedMessage(text))
         await self._repository.mark_failure_notified(record.id, now=self._clock())

@@ -24,7 +24,10 @@ async def _reply(
     if message is None:
         return
     service = context.bot_data.service
-    language = service.language_for(user.language_code if user else None)
+    if user is None:
+        language = service.language_for(None)
+    else:
+        language = await service.language_of(user.id, user.language_code)
     text = service.translate(language, key, **values)
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
@@ -40,7 +43,12 @@ async def start(update: Update, context: Context) -> None:
         await _reply(update, context, "start_group", bot=context.bot.username)
         return
     user = update.effective_user
-    language = context.bot_data.service.language_for(user.language_code if user else None)
+    service = context.bot_data.service
+    language = (
+        await service.language_of(user.id, user.language_code)
+        if user
+        else service.language_for(None)
+    )
     await _reply(
         update,
         context,

@@ -70,7 +70,11 @@ async def autoidentify_command(update: Update, context: Context) -> None:
     if message is None:
         return
     service = context.bot_data.service
-    language = service.language_for(person.language_code if person else None)
+    language = (
+        await service.language_of(person.id, person.language_code)
+        if person
+        else service.language_for(None)
+    )
     args = [arg.lower() for arg in context.args or []]
     if message.chat.type == ChatType.PRIVATE or args not in (["on"], ["off"]):
         await send_notice(

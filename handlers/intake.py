@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from telegram import Message, PhotoSize, ReplyParameters, Update
@@ -116,7 +117,11 @@ async def send_notice(message: Message, context: Context, notice: Notice) -> Non
 async def _needs_photo(message: Message, context: Context) -> None:
     person = message.from_user
     service = context.bot_data.service
-    language = service.language_for(person.language_code if person else None)
+    language = (
+        await service.language_of(person.id, person.language_code)
+        if person
+        else service.language_for(None)
+    )
     text = service.translate(language, "identify_needs_photo")
     await send_notice(message, context, Notice(text))
 
@@ -132,6 +137,11 @@ async def identify(message: Message, context: Context, ask: Ask) -> None:
     request = request_for(target, message, context)
     if request is None:
         return
+    person = message.from_user
+    if person is not None and message.sender_chat is None:
+        # A language the person chose with /language wins over their app's.
+        language = await context.bot_data.service.language_of(person.id, person.language_code)
+        request = dataclasses.replace(request, language=language)
     intake = context.bot_data.intake
     if ask is Ask.ALBUM_PART:
         await intake.album_part(request)

@@ -35,7 +35,7 @@ async def place_shared(update: Update, context: Context) -> None:
     if location is None:
         return
     service = context.bot_data.service
-    language = service.language_for(person.language_code)
+    language = await service.language_of(person.id, person.language_code)
     text = await context.bot_data.intake.share_place(
         person.id, language, location.latitude, location.longitude
     )
@@ -55,7 +55,7 @@ async def location_command(update: Update, context: Context) -> None:
     if message is None or person is None:
         return
     service = context.bot_data.service
-    language = service.language_for(person.language_code)
+    language = await service.language_of(person.id, person.language_code)
     if [arg.lower() for arg in context.args or []] == ["off"]:
         text = await context.bot_data.intake.forget_place(person.id, language)
         await message.reply_text(text, parse_mode=ParseMode.HTML)
@@ -73,7 +73,7 @@ async def forget_place_button(update: Update, context: Context) -> None:
     if query is None:
         return
     service = context.bot_data.service
-    language = service.language_for(query.from_user.language_code)
+    language = await service.language_of(query.from_user.id, query.from_user.language_code)
     text = await context.bot_data.intake.forget_place(query.from_user.id, language)
     await query.answer(text)
     if query.message is not None:

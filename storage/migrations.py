@@ -152,12 +152,31 @@ CREATE TABLE chat_settings (
 );
 """
 
+# What people choose and what the operator was told. A person's interface language wins over
+# Telegram's language_code; an operator notice is one row per ongoing event, so it is sent once
+# per event by whichever process notices first, and removed when the event is over. "None of
+# these" is recorded per identification; the index serves /history and /forget.
+_OUTPUTS = """
+CREATE TABLE person_preferences (
+    user_id INTEGER PRIMARY KEY,
+    language TEXT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE operator_notices (
+    event TEXT PRIMARY KEY,
+    noticed_at REAL NOT NULL
+);
+ALTER TABLE identifications ADD COLUMN none_of_these_at REAL NULL;
+CREATE INDEX identifications_by_user ON identifications (user_id, id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_identifications", _IDENTIFICATIONS),
     Migration("0002_identifications_due_index", _DUE_INDEX),
     Migration("0003_engine_leases", _ENGINE),
     Migration("0004_telegram_inbox", _INBOX),
     Migration("0005_inputs", _INPUTS),
+    Migration("0006_outputs", _OUTPUTS),
 )
 
 

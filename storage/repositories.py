@@ -135,6 +135,8 @@ class IdentificationRepository(Protocol):
         self, identification_id: int, latitude: float, longitude: float
     ) -> bool: ...
 
+    async def record_none_of_these(self, identification_id: int, *, now: float) -> None: ...
+
 
 _COLUMNS = (
     "id, chat_id, user_id, request_message_id, message_thread_id, status_message_id, "
@@ -719,6 +721,14 @@ class SqliteIdentificationRepository:
         await self._change(
             "UPDATE identifications SET confirmed_suggestion_id = ?, confirmed_at = ? WHERE id = ?",
             (suggestion_id, now, identification_id),
+        )
+
+    async def record_none_of_these(self, identification_id: int, *, now: float) -> None:
+        """Record that no suggestion is right: any confirmation is cleared."""
+        await self._change(
+            "UPDATE identifications SET confirmed_suggestion_id = NULL, confirmed_at = ?, "
+            "none_of_these_at = ? WHERE id = ?",
+            (now, now, identification_id),
         )
 
     async def count_by_state(self) -> dict[IdentificationState, int]:

@@ -49,7 +49,7 @@ def test_photo_as_anna_becomes_a_german_result_she_can_confirm(page: Page, steps
     steps.shot("german-result")
 
     first_button = status.locator(".inline-keyboard button").first
-    name = first_button.inner_text().removeprefix("✅").strip()
+    name = first_button.inner_text().removeprefix(translate("de", "button_this_is_it", name=""))
     first_button.click()
     expect(page.locator("#toasts .toast")).to_have_text(translate("de", "confirm_done", name=name))
     expect(status.locator(".inline-keyboard button").first).to_have_text(

@@ -20,7 +20,13 @@ def result_of(telegram: FakeTelegram, chat: FakeChat) -> ChatMessage:
 
 
 def button_texts(message: ChatMessage) -> list[str]:
-    return [row[0].text for row in message.buttons]
+    """Return the texts of the suggestions' confirm buttons."""
+    return [
+        row[0].text
+        for row in message.buttons
+        if (row[0].callback_data or "").startswith("c1:")
+        and not (row[0].callback_data or "").endswith(":n")
+    ]
 
 
 async def identified(
@@ -57,14 +63,18 @@ async def test_confirm_move_and_unconfirm(
     chat = telegram.private_chat(alice)
     async with run_bot():
         result = await identified(telegram, plantid, alice, chat)
-        assert button_texts(result) == ["✅ Dog rose", "✅ Rose", "✅ Wild strawberry"]
+        assert button_texts(result) == [
+            "✅ This is it: Dog rose",
+            "✅ This is it: Rose",
+            "✅ This is it: Wild strawberry",
+        ]
 
         assert await press(telegram, alice, chat, result, 0) == "Thanks! Marked as Dog rose."
         await telegram.wait_for(lambda: "Confirmed" in button_texts(result_of(telegram, chat))[0])
         assert button_texts(result_of(telegram, chat)) == [
             "☑️ Confirmed: Dog rose",
-            "✅ Rose",
-            "✅ Wild strawberry",
+            "✅ This is it: Rose",
+            "✅ This is it: Wild strawberry",
         ]
         assert confirmed_flags(plantid)[:3] == [True, False, False]
 
@@ -72,7 +82,7 @@ async def test_confirm_move_and_unconfirm(
             "Thanks! Marked as Wild strawberry."
         )
         await telegram.wait_for(lambda: "Confirmed" in button_texts(result_of(telegram, chat))[2])
-        assert button_texts(result_of(telegram, chat))[0] == "✅ Dog rose"
+        assert button_texts(result_of(telegram, chat))[0] == "✅ This is it: Dog rose"
         assert confirmed_flags(plantid)[:3] == [False, False, True]
 
         assert await press(telegram, alice, chat, result_of(telegram, chat), 2) == (

@@ -67,8 +67,12 @@ async def test_photo_gets_a_status_that_becomes_the_result_with_buttons(
     assert "yellow flower heads" in result.visible_text, "the best match is described"
     assert "CC BY-SA" in result.visible_text
     assert "https://en.wikipedia.org/wiki/Taraxacum_officinale" in (result.html or "")
-    assert result.buttons[0][0].text == "✅ Common dandelion"
-    assert len(result.buttons) == 3
+    assert result.buttons[0][0].text == "✅ This is it: Common dandelion"
+    assert [[button.text for button in row] for row in result.buttons[3:]] == [
+        ["❌ None of these"],
+        ["📷 Compare", "ℹ️ More"],
+        ["🩺 Is it healthy?"],
+    ]
     polls = plantid.requests_to("get_identification_result_multiple")
     assert polls, "the finished identification is polled with its details"
     assert polls[-1].json is not None
@@ -92,8 +96,10 @@ async def test_german_speaker_gets_german_messages_and_plant_names(
         await telegram.wait_for(lambda: bool(results(telegram, chat)))
     result = results(telegram, chat)[-1]
     assert result.visible_text.startswith("🌿 Das sieht aus wie:")
-    assert "Gewöhnlicher Löwenzahn (Taraxacum officinale), 86%" in result.visible_text
-    assert result.buttons[0][0].text == "✅ Gewöhnlicher Löwenzahn"
+    assert "Gewöhnlicher Löwenzahn (Taraxacum officinale), 86\xa0% · Familie Asteraceae" in (
+        result.visible_text
+    )
+    assert result.buttons[0][0].text == "✅ Das ist sie: Gewöhnlicher Löwenzahn"
     details = plantid.requests_to("get_identification_result_multiple")[-1]
     assert details.json is not None
     assert details.json["plant_language"] == "de"
@@ -131,7 +137,9 @@ async def test_something_that_is_not_a_plant_is_told_so(
     message = bot_messages(telegram, chat)[-1]
     assert "This doesn't look like a plant" in message.visible_text
     assert "%" in message.visible_text
-    assert message.buttons == []
+    assert [[button.text for button in row] for row in message.buttons] == [
+        ["Show suggestions anyway"]
+    ]
 
 
 async def test_an_unsure_result_says_so_and_keeps_the_others_visible(
@@ -158,7 +166,12 @@ async def test_an_unsure_result_says_so_and_keeps_the_others_visible(
     assert result.visible_text.startswith("🤔 I'm not sure.")
     for name in ("Mentha spicata", "Salvia rosmarinus", "Ocimum basilicum"):
         assert name in result.visible_text
-    assert len(result.buttons) == 3
+    assert "Probably a plant of the Lamiaceae family." in result.visible_text
+    assert [row[0].text for row in result.buttons[:3]] == [
+        "✅ This is it: Spearmint",
+        "✅ This is it: Rosemary",
+        "✅ This is it: Basil",
+    ]
 
 
 async def test_start_and_help_explain_what_to_do(telegram: FakeTelegram, run_bot: RunBot) -> None:
@@ -177,7 +190,13 @@ async def test_start_and_help_explain_what_to_do(telegram: FakeTelegram, run_bot
         for call in telegram.calls_to("setMyCommands")
     }
     assert set(menus) >= {None, "de", "ru"}
-    assert [command["command"] for command in menus["ru"]] == ["start", "help"]
+    assert [command["command"] for command in menus["ru"]] == [
+        "start",
+        "help",
+        "language",
+        "history",
+        "forget",
+    ]
     assert menus["ru"][1]["description"] == "Как это работает"
     assert start.startswith("🌿 Привет, Olga!")
     assert "Пришли мне фото растения" in start

@@ -80,11 +80,14 @@ async def test_restart_after_an_edit_that_landed_changes_nothing(
         await telegram.wait_for(lambda: len(plantid.identifications) == 1)
         plantid.complete_all()
         await telegram.wait_for(lambda: len(results(telegram, chat)) == 1)
-    edits_before = len(telegram.calls_to("editMessageText"))
+    shown = results(telegram, chat)[0]
     async with run_bot():
         telegram.send_text(alice, chat, "thanks")
         await telegram.wait_for(lambda: len(telegram.bot_messages(chat)) == 2)
-    assert len(telegram.calls_to("editMessageText")) == edits_before
+    # Shutdown may cancel the step between the edit and its record; the repeated edit then
+    # changes nothing ("message is not modified"), so the person still sees one result.
+    assert results(telegram, chat)[0].visible_text == shown.visible_text
+    assert results(telegram, chat)[0].message_id == shown.message_id
     assert enqueues(plantid) == 1
     assert len(results(telegram, chat)) == 1
 
@@ -174,7 +177,8 @@ async def test_out_of_credits_is_told_plainly_and_logged_for_the_operator(
         async with run_bot():
             telegram.send_photo(alice, chat, leaf_photo(19))
             await telegram.wait_for(lambda: "credits" in (bot_texts(telegram, chat) or [""])[-1])
-    assert (bot_texts(telegram, chat) or [""])[-1].startswith("😔 I've used up my Plant.id credits")
+    # Without ADMIN_CHAT_ID nobody else is told, and the text doesn't claim so.
+    assert (bot_texts(telegram, chat) or [""])[-1].startswith("😔 My Plant.id credits have run out")
     assert len(telegram.bot_messages(chat)) == 1
     errors = [record for record in caplog.records if "credits" in record.getMessage()]
     assert len(errors) == 1
