@@ -12,13 +12,14 @@ from typing import Any
 import httpx
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
-from telegram.request import HTTPXRequest
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
 
 from bot.chat import TelegramChat
 from bot.context import BotData, Context
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.inbox import TelegramPoller, UpdateInbox
+from bot.model import WorkLane
+from bot.operations import Operations
 from bot.rendering import ResultOptions, command_menu
 from bot.service import FlowSettings, IdentificationService
 from bot.settings import Settings
@@ -79,8 +80,10 @@ class Resources:
         plantid_transport: httpx.AsyncBaseTransport | None,
         *,
         poll_telegram: bool,
+        operations: Operations,
     ) -> None:
         self._settings = settings
+        self.operations = operations
         self._plantid_transport = plantid_transport
         self._poll_telegram = poll_telegram
         self._stack = AsyncExitStack()
@@ -102,7 +105,7 @@ class Resources:
         database = await open_database(settings.database_path)
         self._stack.push_async_callback(database.close)
         plantid = await self._stack.enter_async_context(
-            open_plantid(settings, self._plantid_transport)
+            open_plantid(settings, self.operations.plantid_transport(self._plantid_transport))
         )
         repository = SqliteIdentificationRepository(database)
         service = IdentificationService(
@@ -111,17 +114,28 @@ class Resources:
             # hold a lane for the whole retry budget.
             plantid=plantid.without_retries(),
             confirm_plantid=plantid,
-            chat=TelegramChat(application.bot),
+            chat=TelegramChat(application.bot, on_error=self.operations.telegram_error),
             images=ImagePreparer(settings.max_image_side, max_concurrent=IMAGE_DECODES),
             translate=Translator.from_package(),
             settings=flow_settings(settings),
+            callbacks=self.operations if self.operations.webhook_mode else None,
         )
         application.bot_data.service = service
         await publish_command_menus(application, service.translate)
-        self._worker = Worker(service, repository, worker_settings(settings))
-        self._worker.start()
         self.inbox_repository = SqliteInbox(database)
         self._inbox = UpdateInbox(self.inbox_repository, application)
+        # Before polling starts: in polling mode this removes a webhook left from webhook mode.
+        await self.operations.start(
+            bot=application.bot,
+            database=database,
+            updates=self._inbox,
+            plantid=plantid,
+            worker=lambda: self._worker,
+            wake_polls=lambda: service.wake(WorkLane.POLL),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        self._worker = Worker(service, repository, worker_settings(settings))
+        self._worker.start()
         self._inbox.start()
         if self._poll_telegram:
             self._poller = TelegramPoller(application, self._inbox, ALLOWED_UPDATES)
@@ -130,6 +144,7 @@ class Resources:
 
     async def stop_work(self, application: PlantbotApplication) -> None:
         """Stop taking updates, then the worker, while the bot can still talk to Telegram."""
+        await self.operations.stop()
         if self._poller is not None:
             await self._poller.stop()
             self._poller = None
@@ -167,16 +182,22 @@ def build_application(
 ) -> PlantbotApplication:
     """Build the bot: requests, rate limiter, handlers, and the lifecycle of its resources."""
     httpx_kwargs: dict[str, Any] = {"transport": telegram_transport} if telegram_transport else {}
-    resources = Resources(settings, plantid_transport, poll_telegram=settings.webhook_url is None)
+    operations = Operations(settings)
+    resources = Resources(
+        settings,
+        plantid_transport,
+        poll_telegram=settings.webhook_url is None,
+        operations=operations,
+    )
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(bot_data=BotData))
-        .request(HTTPXRequest(connection_pool_size=16, httpx_kwargs=httpx_kwargs))
-        .get_updates_request(HTTPXRequest(httpx_kwargs=httpx_kwargs))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .request(operations.telegram_request(connection_pool_size=16, httpx_kwargs=httpx_kwargs))
+        .get_updates_request(operations.telegram_request(httpx_kwargs=httpx_kwargs))
+        .rate_limiter(operations.rate_limiter(max_retries=3))
         # Handlers only record requests and reply, so updates may run side by side.
         .concurrent_updates(True)
         # Updates come from our own inbox, stored before Telegram counts them as delivered.

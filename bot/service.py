@@ -77,6 +77,12 @@ class Chat(Protocol):
     async def download(self, photo: PhotoRef, *, max_bytes: int) -> bytes: ...
 
 
+class CallbackUrls(Protocol):
+    """Where Plant.id may announce a finished identification (webhook mode only)."""
+
+    async def callback_url(self, identification_id: int) -> str: ...
+
+
 @dataclass(frozen=True)
 class FlowSettings:
     """The knobs of the identification flow, named as in `Settings`, which holds the defaults."""
@@ -107,8 +113,10 @@ class IdentificationService:
         translate: Translator,
         settings: FlowSettings,
         clock: Callable[[], float] = time.time,
+        callbacks: CallbackUrls | None = None,
     ) -> None:
         self._repository = repository
+        self._callbacks = callbacks
         self._plantid = plantid
         self._confirm_plantid = confirm_plantid or plantid
         self._chat = chat
@@ -425,12 +433,16 @@ class IdentificationService:
         ):
             logger.info("identification %s is no longer ours to submit", record.id)
             return
+        # A callback only wakes the poll: polling stays the safety net, at its slowest pace.
+        callback_url = await self._callbacks.callback_url(record.id) if self._callbacks else None
+        first_poll = self._settings.poll_interval_max if callback_url else 0.0
         try:
             identification = await self._plantid.enqueue_identification(
                 images,
                 latitude=record.latitude,
                 longitude=record.longitude,
                 custom_id=custom_id,
+                callback_url=callback_url,
             )
         except PlantIdUnavailable as error:
             raise _StepFailed(f"enqueue failed: {error}", FailureReason.SERVICE) from error
@@ -441,7 +453,7 @@ class IdentificationService:
             record.id,
             plantid_id=identification.id,
             now=now,
-            next_attempt_at=self._clock() + self._settings.poll_interval_min,
+            next_attempt_at=self._clock() + max(self._settings.poll_interval_min, first_poll),
         )
         self.wake(WorkLane.POLL)
 

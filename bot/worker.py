@@ -315,5 +315,7 @@ class Worker:
                     owner=self._owner,
                     lease_until=self._clock() + self._settings.lease_seconds,
                 )
+                # The heartbeat /healthz reads: an idle worker's lanes may sleep for long.
+                self.last_round_at = self._clock()
             except Exception:
                 logger.exception("renewing leases failed")
