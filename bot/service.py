@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Protocol
 
 from bot.callbacks import ConfirmPress
@@ -48,6 +49,8 @@ from plantid import (
     PlantIdError,
     PlantIdRefused,
     PlantIdUnavailable,
+    ResultView,
+    lacks_details,
 )
 from plantid.images import ImageError, ImagePreparer
 from storage.models import IdentificationRecord
@@ -55,7 +58,6 @@ from storage.repositories import IdentificationRepository
 
 logger = logging.getLogger(__name__)
 
-PLANT_DETAILS = ("common_names", "url", "wiki_description", "name_authority", "taxonomy")
 # get_identification_result/multiple takes a list of ids; keep each request small.
 CONFIRM_TIMEOUT = 8.0
 
@@ -275,20 +277,34 @@ class IdentificationService:
                 waiting.append(record)
         if not waiting:
             return
-        ids = [record.plantid_id for record in waiting if record.plantid_id is not None]
+        by_language: dict[str, list[IdentificationRecord]] = {}
+        for record in waiting:
+            by_language.setdefault(record.language, []).append(record)
+        await asyncio.gather(
+            *(self._poll_language(language, group) for language, group in by_language.items())
+        )
+
+    async def _poll_language(self, language: str, records: Sequence[IdentificationRecord]) -> None:
+        """Poll records that share a language, asking for their details in that language."""
+        view = ResultView.full(language)
+        ids = [record.plantid_id for record in records if record.plantid_id is not None]
         try:
-            results = await self._plantid.get_identification_results(ids=ids)
+            polled = await self._plantid.poll_identifications(ids, view=view)
         except PlantIdError as error:
             if isinstance(error, PlantIdRefused):
                 logger.error("polling Plant.id was refused: %s", error)
-            for record in waiting:
+            for record in records:
                 await self._retry_later(record, TryLater(f"polling failed: {error}"))
             return
-        by_id = {result.id: result for result in results}
+        by_id = {result.id: result for result in polled.results}
         await asyncio.gather(
             *(
-                self._settle_guarded(record, by_id.get(record.plantid_id or -1))
-                for record in waiting
+                self._settle_guarded(
+                    record,
+                    by_id.get(record.plantid_id or -1),
+                    polled.malformed.get(record.plantid_id or -1),
+                )
+                for record in records
             )
         )
 
@@ -502,15 +518,26 @@ class IdentificationService:
         return images
 
     async def _settle_guarded(
-        self, record: IdentificationRecord, result: Identification | None
+        self, record: IdentificationRecord, result: Identification | None, garbage: str | None
     ) -> None:
         try:
+            if garbage is not None:
+                raise _StepFailed(
+                    f"Plant.id sent an unreadable result: {garbage}",
+                    FailureReason.GARBLED,
+                    per_row=True,
+                )
             await self._settle(record, result)
         except TryLater as error:
             await self._retry_later(record, error)
 
     async def _settle(self, record: IdentificationRecord, result: Identification | None) -> None:
         now = self._clock()
+        view = ResultView.full(record.language)
+        finished = result is not None and not result.is_pending and not result.is_failed
+        if result is not None and finished and not lacks_details(result, view):
+            await self._complete(record, result)
+            return
         if result is not None and result.is_pending:
             await self._repository.record_poll(
                 record.id, now=now, next_attempt_at=now + self._poll_interval(record)
@@ -525,13 +552,19 @@ class IdentificationService:
             return
         assert record.plantid_id is not None
         try:
-            detailed = await self._plantid.get_identification_result(
-                record.plantid_id, plant_details=list(PLANT_DETAILS), plant_language=record.language
-            )
+            detailed = await self._plantid.get_identification_result(record.plantid_id, view=view)
         except NotFound:
             logger.warning("Plant.id no longer knows identification %s", record.plantid_id)
             await self._fail(record, FailureReason.REJECTED)
             return
+        except PlantIdUnavailable as error:
+            # Garbage for this one result (not an outage) is tried a few times, then reported.
+            garbled = error.status == HTTPStatus.OK
+            raise _StepFailed(
+                f"fetching the result failed: {error}",
+                FailureReason.GARBLED if garbled else FailureReason.SERVICE,
+                per_row=garbled,
+            ) from error
         except PlantIdError as error:
             raise _StepFailed(
                 f"fetching the result failed: {error}", FailureReason.SERVICE
@@ -541,11 +574,19 @@ class IdentificationService:
                 record.id, now=now, next_attempt_at=now + self._poll_interval(record)
             )
             return
+        await self._complete(record, detailed)
+
+    async def _complete(self, record: IdentificationRecord, result: Identification) -> None:
+        try:
+            # A name with a lone surrogate can't be stored as UTF-8: that result is garbage.
+            result_json = result.model_dump_json(by_alias=True)
+            result_json.encode("utf-8")
+        except (UnicodeEncodeError, ValueError) as error:
+            raise _StepFailed(
+                f"Plant.id sent an unstorable result: {error}", FailureReason.GARBLED, per_row=True
+            ) from error
         if await self._repository.mark_completed(
-            record.id,
-            plantid_id=detailed.id,
-            result_json=detailed.model_dump_json(by_alias=True),
-            now=self._clock(),
+            record.id, plantid_id=result.id, result_json=result_json, now=self._clock()
         ):
             self.wake(WorkLane.DELIVER)
 

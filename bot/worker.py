@@ -67,6 +67,8 @@ class Worker:
         self._owner = owner or worker_name()
         self._clock = clock
         self._tasks: list[asyncio.Task[None]] = []
+        self._steps: set[asyncio.Task[None]] = set()
+        self._draining = False
         self._leased: set[int] = set()
         self.last_round_at: float | None = None
 
@@ -90,8 +92,14 @@ class Worker:
             asyncio.create_task(run(), name=f"identification-{name}") for name, run in lanes.items()
         ]
 
-    async def stop(self) -> None:
-        """Cancel the lanes, wait for them, and give back every lease for the next worker."""
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let steps in work finish for `grace` seconds, stop the lanes, give back every lease."""
+        # A step cut short between Telegram's answer and the database write would be repeated
+        # by the next start; most steps take well under a second, Docker allows ten for all.
+        self._draining = True
+        self._service.wake()
+        if self._steps:
+            await asyncio.wait(set(self._steps), timeout=grace)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -166,7 +174,7 @@ class Worker:
         """Every tick, poll all pending rows due within it together, one request per chunk."""
         wake = self._service.wake_event(WorkLane.POLL)
         tick = self._settings.poll_interval
-        while True:
+        while not self._draining:
             wake.clear()
             try:
                 now = self._clock()
@@ -183,7 +191,10 @@ class Worker:
                         records[start : start + POLL_CHUNK]
                         for start in range(0, len(records), POLL_CHUNK)
                     ]
-                    await asyncio.gather(*(self._poll_chunk(chunk) for chunk in chunks))
+                    step = asyncio.create_task(self._poll_chunks(chunks))
+                    self._steps.add(step)
+                    step.add_done_callback(self._steps.discard)
+                    await step
                     if len(records) == POLL_CHUNK * self._settings.poll_concurrency:
                         continue
                 next_due = await self._service.next_due_at(WorkLane.POLL)
@@ -195,6 +206,9 @@ class Worker:
             timeout = None if next_due is None else max(tick / 2, next_due - self._clock())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout)
+
+    async def _poll_chunks(self, chunks: Sequence[Sequence[IdentificationRecord]]) -> None:
+        await asyncio.gather(*(self._poll_chunk(chunk) for chunk in chunks))
 
     async def _poll_chunk(self, records: Sequence[IdentificationRecord]) -> None:
         ids = [record.id for record in records]
@@ -249,12 +263,14 @@ class Worker:
             while True:
                 wake.clear()
                 try:
-                    free = capacity - len(in_flight)
+                    free = 0 if self._draining else capacity - len(in_flight)
                     records = await claim(free) if free > 0 else []
                     for record in records:
                         task = asyncio.create_task(self._work_on(work, record, leased=leased))
                         in_flight.add(task)
+                        self._steps.add(task)
                         task.add_done_callback(finished)
+                        task.add_done_callback(self._steps.discard)
                     if free > 0 and len(records) == free:
                         continue
                     due = await next_due() if free > 0 else None

@@ -317,6 +317,28 @@ class PlantIdClient:
             raise PlantIdUnavailable("unexpected response: expected a JSON array", status=200)
         return [_identification(item) for item in data]
 
+    async def poll_identifications(
+        self, ids: Sequence[int], *, view: ResultView = NO_VIEW
+    ) -> PolledResults:
+        """Fetch several identifications in one request, validating each item on its own.
+
+        One malformed item must not hide the others' answers: it is reported by its id instead.
+        """
+        body = _body(ids=list(ids), **view.params())
+        data = await self._call("POST", "/get_identification_result/multiple", body)
+        if not isinstance(data, list):
+            raise PlantIdUnavailable("unexpected response: expected a JSON array", status=200)
+        results: list[Identification] = []
+        malformed: dict[int, str] = {}
+        for item in data:
+            try:
+                results.append(Identification.model_validate(item))
+            except ValidationError as error:
+                item_id = item.get("id") if isinstance(item, dict) else None
+                if isinstance(item_id, int) and not isinstance(item_id, bool):
+                    malformed[item_id] = f"{error.error_count()} invalid field(s)"
+        return PolledResults(results, malformed)
+
     async def confirm_suggestion(self, suggestion_id: int) -> None:
         """Mark a suggestion as the correct one (the others of its identification are not)."""
         await self._call("POST", f"/confirm_suggestion/{int(suggestion_id)}", None)
@@ -434,6 +456,14 @@ def _malformed(error: ValidationError) -> PlantIdUnavailable:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"
     return PlantIdUnavailable(f"unexpected response: {where}: {first['msg']}", status=200)
+
+
+@dataclass(frozen=True)
+class PolledResults:
+    """What one /multiple request told: the readable results, and ids whose item was garbage."""
+
+    results: list[Identification]
+    malformed: dict[int, str]
 
 
 def _identification(data: Any) -> Identification:

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias, TypeVar
+import math
+from typing import Annotated, Any, TypeAlias, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 _T = TypeVar("_T")
 
 # Values are either plain (one language) or, with `plant_languages`, a dict keyed by language.
 Localized: TypeAlias = _T | dict[str, _T | None]
+
+
+def _probability(value: Any) -> Any:
+    """Read a probability as a number within 0..1 (NaN, which JSON can't carry back, is 0)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        return 0.0 if math.isnan(number) else min(max(number, 0.0), 1.0)
+    return value
+
+
+def _list_or_empty(value: Any) -> Any:
+    """Read a list the API sometimes sends as null."""
+    return [] if value is None else value
+
+
+Probability: TypeAlias = Annotated[float, BeforeValidator(_probability)]
+OptionalProbability: TypeAlias = Annotated[float | None, BeforeValidator(_probability)]
 
 
 class ApiModel(BaseModel):
@@ -132,7 +150,7 @@ class Suggestion(ApiModel):
     id: int
     plant_name: str
     plant_details: PlantDetails | None = None
-    probability: float
+    probability: Probability
     confirmed: bool = False
     similar_images: list[SimilarImage] | None = None
 
@@ -183,7 +201,7 @@ class Disease(ApiModel):
 
     entity_id: int | None = None
     name: str
-    probability: float
+    probability: Probability
     redundant: bool = False
     similar_images: list[SimilarImage] | None = None
     disease_details: DiseaseDetails | None = None
@@ -192,7 +210,7 @@ class Disease(ApiModel):
 class HealthAssessment(ApiModel):
     """Whether the plant looks healthy and, unless only the probability was asked, why not."""
 
-    is_healthy_probability: float | None = None
+    is_healthy_probability: OptionalProbability = None
     is_healthy: bool | None = None
     diseases: list[Disease] | None = None
 
@@ -207,12 +225,12 @@ class Identification(ApiModel):
     finished_datetime: float | None = None
     images: list[UploadedImage] = Field(default_factory=list)
     suggestions: list[Suggestion] | None = None
-    modifiers: list[str] = Field(default_factory=list)
+    modifiers: Annotated[list[str], BeforeValidator(_list_or_empty)] = Field(default_factory=list)
     secret: str | None = None
     fail_cause: str | None = None
     countable: bool | None = None
     feedback: Any = None
-    is_plant_probability: float | None = None
+    is_plant_probability: OptionalProbability = None
     is_plant: bool | None = None
     health_assessment: HealthAssessment | None = None
 

@@ -352,7 +352,7 @@ async def test_finished_identification_is_completed_then_delivered_with_buttons(
     clock: Clock,
 ) -> None:
     api.post("/enqueue_identification").mock(return_value=pending_answer())
-    api.post("/get_identification_result/multiple").mock(
+    poll = api.post("/get_identification_result/multiple").mock(
         return_value=httpx.Response(200, json=[samples.identification(501)])
     )
     details = api.post("/get_identification_result/501").mock(return_value=done_answer())
@@ -361,7 +361,11 @@ async def test_finished_identification_is_completed_then_delivered_with_buttons(
     clock.now += SETTINGS.poll_interval_min
 
     await worker.run_once()
-    assert json.loads(details.calls.last.request.content)["plant_language"] == "en"
+    sent = json.loads(poll.calls.last.request.content)
+    assert sent["ids"] == [501]
+    assert sent["plant_language"] == "en"
+    assert "common_names" in sent["plant_details"]
+    assert not details.called, "the details came with the poll: no second call"
     delivered = await current(service)
     assert delivered.result_json is not None
     assert delivered.state == IdentificationState.DELIVERED
@@ -372,6 +376,89 @@ async def test_finished_identification_is_completed_then_delivered_with_buttons(
     assert "<b>Common dandelion</b> (<i>Taraxacum officinale</i>), 81%" in message.text
     assert message.keyboard is not None
     assert len(message.keyboard.inline_keyboard) == 3
+
+
+async def test_a_result_polled_without_details_is_fetched_once_by_id(
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
+) -> None:
+    bare = samples.identification(501)
+    for suggestion in bare["suggestions"]:
+        suggestion["plant_details"] = None
+    api.post("/enqueue_identification").mock(return_value=pending_answer())
+    api.post("/get_identification_result/multiple").mock(
+        return_value=httpx.Response(200, json=[bare])
+    )
+    details = api.post("/get_identification_result/501").mock(return_value=done_answer())
+    await receive(service, chat)
+    await worker.run_once()
+    clock.now += SETTINGS.poll_interval_min
+
+    await worker.run_once()
+
+    assert details.call_count == 1
+    assert json.loads(details.calls.last.request.content)["plant_language"] == "en"
+    assert (await current(service)).state == IdentificationState.DELIVERED
+
+
+async def test_one_garbage_item_fails_only_its_identification_with_an_honest_reason(
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
+) -> None:
+    api.post("/enqueue_identification").mock(
+        side_effect=[pending_answer(501, 1), pending_answer(502, 2)]
+    )
+    garbage = samples.identification(502)
+    garbage["suggestions"][0]["probability"] = "lots"
+    api.post("/get_identification_result/multiple").mock(
+        return_value=httpx.Response(200, json=[samples.identification(501), garbage])
+    )
+    await receive(service, chat, message_id=1)
+    await receive(service, chat, message_id=2)
+    await worker.run_once()
+
+    for _ in range(SETTINGS.max_attempts + 1):
+        clock.now += SETTINGS.poll_interval_max
+        await worker.run_once()
+
+    healthy, broken = await current(service, 1), await current(service, 2)
+    assert healthy.state == IdentificationState.DELIVERED
+    assert broken.state == IdentificationState.FAILED
+    assert FailureReason.parse(broken.failure_reason) == FailureReason.GARBLED
+    assert broken.notified_at is not None
+    texts = [message.text for _, message in chat.shown]
+    assert any("couldn't read" in text for text in texts)
+
+
+async def test_out_of_range_probabilities_are_clamped_not_shown_negative(
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
+) -> None:
+    odd = samples.identification(501)
+    odd["suggestions"][0]["probability"] = 1.7
+    odd["suggestions"][1]["probability"] = -0.4
+    api.post("/enqueue_identification").mock(return_value=pending_answer())
+    api.post("/get_identification_result/multiple").mock(
+        return_value=httpx.Response(200, json=[odd])
+    )
+    await receive(service, chat)
+    await worker.run_once()
+    clock.now += SETTINGS.poll_interval_min
+
+    await worker.run_once()
+
+    [(_, message)] = chat.shown
+    assert "100%" in message.text
+    assert "-40" not in message.text
 
 
 async def test_identification_that_plantid_failed_ends_failed_and_the_person_is_told(

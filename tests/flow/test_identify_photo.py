@@ -69,11 +69,12 @@ async def test_photo_gets_a_status_that_becomes_the_result_with_buttons(
     assert "https://en.wikipedia.org/wiki/Taraxacum_officinale" in (result.html or "")
     assert result.buttons[0][0].text == "✅ Common dandelion"
     assert len(result.buttons) == 3
-    details = plantid.requests_to("get_identification_result")
-    assert details, "the finished identification is fetched with details"
-    assert details[-1].json is not None
-    assert details[-1].json["plant_language"] == "en"
-    assert "common_names" in details[-1].json["plant_details"]
+    polls = plantid.requests_to("get_identification_result_multiple")
+    assert polls, "the finished identification is polled with its details"
+    assert polls[-1].json is not None
+    assert polls[-1].json["plant_language"] == "en"
+    assert "common_names" in polls[-1].json["plant_details"]
+    assert not plantid.requests_to("get_identification_result"), "no second call for details"
 
 
 async def test_german_speaker_gets_german_messages_and_plant_names(
@@ -93,7 +94,7 @@ async def test_german_speaker_gets_german_messages_and_plant_names(
     assert result.visible_text.startswith("🌿 Das sieht aus wie:")
     assert "Gewöhnlicher Löwenzahn (Taraxacum officinale), 86%" in result.visible_text
     assert result.buttons[0][0].text == "✅ Gewöhnlicher Löwenzahn"
-    details = plantid.requests_to("get_identification_result")[-1]
+    details = plantid.requests_to("get_identification_result_multiple")[-1]
     assert details.json is not None
     assert details.json["plant_language"] == "de"
 
@@ -110,7 +111,7 @@ async def test_unsupported_language_falls_back_to_english(
         await wait_for_enqueues(telegram, plantid)
         plantid.complete_all()
         await telegram.wait_for(lambda: bool(results(telegram, chat)))
-    details = plantid.requests_to("get_identification_result")[-1]
+    details = plantid.requests_to("get_identification_result_multiple")[-1]
     assert details.json is not None
     assert details.json["plant_language"] == "en"
 
