@@ -12,8 +12,7 @@ from typing import Any
 import httpx
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, ExtBot
-from telegram.request import HTTPXRequest
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
 
 from bot.admin import Operator
 from bot.answers import ReferenceImages, ResultAnswers
@@ -23,6 +22,8 @@ from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.inbox import TelegramPoller, UpdateInbox
 from bot.intake import Intake, IntakeSettings
 from bot.members import Members
+from bot.model import WorkLane
+from bot.operations import Operations
 from bot.people import People
 from bot.rendering import ResultOptions, command_menu
 from bot.service import FlowSettings, IdentificationService
@@ -104,8 +105,10 @@ class Resources:
         plantid_transport: httpx.AsyncBaseTransport | None,
         *,
         poll_telegram: bool,
+        operations: Operations,
     ) -> None:
         self._settings = settings
+        self.operations = operations
         self._plantid_transport = plantid_transport
         self._poll_telegram = poll_telegram
         self._stack = AsyncExitStack()
@@ -128,10 +131,10 @@ class Resources:
         database = await open_database(settings.database_path)
         self._stack.push_async_callback(database.close)
         plantid = await self._stack.enter_async_context(
-            open_plantid(settings, self._plantid_transport)
+            open_plantid(settings, self.operations.plantid_transport(self._plantid_transport))
         )
         repository = SqliteIdentificationRepository(database)
-        chat = TelegramChat(application.bot)
+        chat = TelegramChat(application.bot, on_error=self.operations.telegram_error)
         translate = Translator.from_package()
         preferences = SqlitePreferencesRepository(database)
         flow = flow_settings(settings)
@@ -164,6 +167,7 @@ class Resources:
             settings=flow,
             languages=preferences,
             operator=operator,
+            callbacks=self.operations if self.operations.webhook_mode else None,
         )
         application.bot_data.service = service
         application.bot_data.intake = Intake(
@@ -196,10 +200,20 @@ class Resources:
         )
         operator.start()
         await publish_command_menus(application, service.translate)
-        self._worker = Worker(service, repository, worker_settings(settings))
-        self._worker.start()
         self.inbox_repository = SqliteInbox(database)
         self._inbox = UpdateInbox(self.inbox_repository, application)
+        # Before polling starts: in polling mode this removes a webhook left from webhook mode.
+        await self.operations.start(
+            bot=application.bot,
+            database=database,
+            updates=self._inbox,
+            plantid=plantid,
+            worker=lambda: self._worker,
+            wake_polls=lambda: service.wake(WorkLane.POLL),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        self._worker = Worker(service, repository, worker_settings(settings))
+        self._worker.start()
         self._inbox.start()
         if self._poll_telegram:
             self._poller = TelegramPoller(application, self._inbox, ALLOWED_UPDATES)
@@ -208,6 +222,7 @@ class Resources:
 
     async def stop_work(self, application: PlantbotApplication) -> None:
         """Stop taking updates, then the worker, while the bot can still talk to Telegram."""
+        await self.operations.stop()
         if self._poller is not None:
             await self._poller.stop()
             self._poller = None
@@ -221,10 +236,13 @@ class Resources:
             self._operator = None
 
     async def close(self, application: PlantbotApplication) -> None:
-        """Close the Plant.id client and the database."""
-        await self.stop_work(application)
-        self._inbox = None
-        await self._stack.aclose()
+        """Close the Plant.id client and the database, even if stopping the work failed."""
+        try:
+            await self.stop_work(application)
+        finally:
+            self._inbox = None
+            # An open aiosqlite connection keeps a non-daemon thread: the process could not exit.
+            await self._stack.aclose()
 
 
 async def publish_command_menus(application: PlantbotApplication, translate: Translator) -> None:
@@ -248,16 +266,22 @@ def build_application(
 ) -> PlantbotApplication:
     """Build the bot: requests, rate limiter, handlers, and the lifecycle of its resources."""
     httpx_kwargs: dict[str, Any] = {"transport": telegram_transport} if telegram_transport else {}
-    resources = Resources(settings, plantid_transport, poll_telegram=settings.webhook_url is None)
+    operations = Operations(settings)
+    resources = Resources(
+        settings,
+        plantid_transport,
+        poll_telegram=settings.webhook_url is None,
+        operations=operations,
+    )
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(bot_data=BotData))
-        .request(HTTPXRequest(connection_pool_size=16, httpx_kwargs=httpx_kwargs))
-        .get_updates_request(HTTPXRequest(httpx_kwargs=httpx_kwargs))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .request(operations.telegram_request(connection_pool_size=16, httpx_kwargs=httpx_kwargs))
+        .get_updates_request(operations.telegram_request(httpx_kwargs=httpx_kwargs))
+        .rate_limiter(operations.rate_limiter(max_retries=3))
         # Handlers only record requests and reply, so updates may run side by side.
         .concurrent_updates(True)
         # Updates come from our own inbox, stored before Telegram counts them as delivered.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from telegram import Bot, InputMediaPhoto, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
@@ -85,8 +85,15 @@ def _as_chat_error(error: TelegramError) -> ChatError:
 class TelegramChat:
     """Send, edit and download on behalf of the identification flow."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, on_error: Callable[[str], None] | None = None) -> None:
         self._bot = bot
+        self._on_error = on_error
+
+    def _chat_error(self, error: TelegramError) -> ChatError:
+        """Count the error by its kind (the Telegram error class), then translate it."""
+        if self._on_error is not None:
+            self._on_error(type(error).__name__)
+        return _as_chat_error(error)
 
     async def send_status(self, place: ReplyTo, text: str) -> int:
         """Reply to the request with a short plain-text status; return the message id."""
@@ -100,7 +107,7 @@ class TelegramChat:
                 message_thread_id=place.message_thread_id,
             )
         except TelegramError as error:
-            raise _as_chat_error(error) from error
+            raise self._chat_error(error) from error
         return status.message_id
 
     async def edit_text(self, place: ReplyTo, message_id: int, text: str) -> None:
@@ -110,9 +117,9 @@ class TelegramChat:
         except BadRequest as error:
             if is_not_modified(error):
                 return
-            raise _as_chat_error(error) from error
+            raise self._chat_error(error) from error
         except TelegramError as error:
-            raise _as_chat_error(error) from error
+            raise self._chat_error(error) from error
 
     async def show(
         self, place: ReplyTo, status_message_id: int | None, message: RenderedMessage
@@ -149,7 +156,7 @@ class TelegramChat:
                 ),
             )
         except TelegramError as error:
-            raise _as_chat_error(error) from error
+            raise self._chat_error(error) from error
         return sent.message_id
 
     async def send(self, place: ReplyTo, message: RenderedMessage) -> int:
@@ -215,7 +222,9 @@ class TelegramChat:
                 raise PhotoUnavailable(FailureReason.TOO_BIG)
             return bytes(await telegram_file.download_as_bytearray())
         except BadRequest as error:
+            self._chat_error(error)
             reason = FailureReason.TOO_BIG if is_too_big(error) else FailureReason.UNREADABLE
             raise PhotoUnavailable(reason) from error
         except (NetworkError, RetryAfter) as error:
+            self._chat_error(error)
             raise TryLater(f"photo download failed: {error}") from error

@@ -33,6 +33,16 @@ def _build_parser() -> argparse.ArgumentParser:
     add_identify_arguments(
         commands.add_parser("identify", help="identify plant photos from files, print the result")
     )
+    from bot.status import add_status_arguments
+
+    add_status_arguments(
+        commands.add_parser(
+            "status",
+            help="show the backlog, the oldest waiting request, credits left and recent errors",
+            description="Show what the bot has to do, read from its database (safe while it "
+            "runs), and the Plant.id credits left.",
+        )
+    )
     sandbox = commands.add_parser(
         "sandbox",
         help="try the bot in a browser: local Plant.id and Telegram stand-ins, no accounts",
@@ -52,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.identify_command import run_identify
 
             return run_identify(args)
+        if args.command == "status":
+            from bot.status import run_status
+
+            return run_status(args)
         if args.command == "sandbox":
             from sandbox.web import run_sandbox
 

@@ -39,6 +39,11 @@ class RedactSecrets(logging.Filter):
         # Longest first, so a secret that contains another is replaced whole.
         self._secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
 
+    def add(self, secret: str) -> None:
+        """Also redact `secret` from now on (one the bot made or loaded after start-up)."""
+        if secret and secret not in self._secrets:
+            self._secrets = sorted({*self._secrets, secret}, key=len, reverse=True)
+
     def redact(self, text: str) -> str:
         """Return `text` with every secret replaced."""
         for secret in self._secrets:
@@ -128,3 +133,11 @@ def configure_logging(
         logging.getLogger(name).setLevel(max(logging.WARNING, threshold))
     # aiosqlite logs whole statements and results at DEBUG, stored secrets included.
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, threshold))
+
+
+def redact_also(secret: str) -> None:
+    """Add a secret learnt after start-up to the redaction of every configured log handler."""
+    for handler in logging.getLogger().handlers:
+        for log_filter in handler.filters:
+            if isinstance(log_filter, RedactSecrets):
+                log_filter.add(secret)

@@ -107,6 +107,12 @@ class OperatorAlerts(Protocol):
     def plantid_refused(self, error: PlantIdRefused) -> None: ...
 
 
+class CallbackUrls(Protocol):
+    """Where Plant.id may announce a finished identification (webhook mode only)."""
+
+    async def callback_url(self, identification_id: int) -> str: ...
+
+
 @dataclass(frozen=True)
 class FlowSettings:
     """The knobs of the identification flow, named as in `Settings`, which holds the defaults."""
@@ -141,10 +147,12 @@ class IdentificationService:
         clock: Callable[[], float] = time.time,
         languages: LanguageChoices | None = None,
         operator: OperatorAlerts | None = None,
+        callbacks: CallbackUrls | None = None,
     ) -> None:
         self._languages = languages
         self._operator = operator
         self._repository = repository
+        self._callbacks = callbacks
         self._plantid = plantid
         self._confirm_plantid = confirm_plantid or plantid
         self._chat = chat
@@ -514,6 +522,9 @@ class IdentificationService:
         ):
             logger.info("identification %s is no longer ours to submit", record.id)
             return
+        # A callback only wakes the poll: polling stays the safety net, at its slowest pace.
+        callback_url = await self._callbacks.callback_url(record.id) if self._callbacks else None
+        first_poll = self._settings.poll_interval_max if callback_url else 0.0
         try:
             identification = await self._plantid.enqueue_identification(
                 images,
@@ -522,6 +533,7 @@ class IdentificationService:
                 custom_id=custom_id,
                 similar_images=True,
                 health=self._settings.health,
+                callback_url=callback_url,
             )
         except PlantIdUnavailable as error:
             raise _StepFailed(f"enqueue failed: {error}", FailureReason.SERVICE) from error
@@ -532,7 +544,7 @@ class IdentificationService:
             record.id,
             plantid_id=identification.id,
             now=now,
-            next_attempt_at=self._clock() + self._settings.poll_interval_min,
+            next_attempt_at=self._clock() + max(self._settings.poll_interval_min, first_poll),
         )
         self.wake(WorkLane.POLL)
 

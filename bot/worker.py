@@ -109,7 +109,11 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-        await self._repository.release_all(owner=self._owner)
+        try:
+            await self._repository.release_all(owner=self._owner)
+        except Exception:
+            # The leases lapse by themselves; another worker takes over a little later.
+            logger.exception("giving back the leases failed")
 
     async def run_once(self) -> None:
         """Do one round of every lane in order, waiting for all of it (for tests and tools)."""
@@ -347,5 +351,7 @@ class Worker:
                     owner=self._owner,
                     lease_until=self._clock() + self._settings.lease_seconds,
                 )
+                # The heartbeat /healthz reads: an idle worker's lanes may sleep for long.
+                self.last_round_at = self._clock()
             except Exception:
                 logger.exception("renewing leases failed")

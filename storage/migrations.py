@@ -170,6 +170,48 @@ ALTER TABLE identifications ADD COLUMN none_of_these_at REAL NULL;
 CREATE INDEX identifications_by_user ON identifications (user_id, id);
 """
 
+# Operations: a key/value table for what the bot decides about itself (the generated webhook
+# secret), a random per-identification token for Plant.id's unauthenticated callback URL, and the
+# two moments the latency histograms need. Those are stamped by triggers so that every writer (any
+# worker process, any code path) records them alike: the status message's appearance in wall-clock
+# time (no statement that sets it carries a time), completion in the row's own `updated_at`, the
+# clock of `created_at` and `notified_at`. A callback that beats the recording of its own
+# submission (Plant.id can be that quick) is kept in `callback_at`, and a trigger then makes the
+# first poll due at once.
+_OPERATIONS = """
+CREATE TABLE bot_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+ALTER TABLE identifications ADD COLUMN callback_token TEXT NULL;
+ALTER TABLE identifications ADD COLUMN status_shown_at REAL NULL;
+ALTER TABLE identifications ADD COLUMN completed_at REAL NULL;
+ALTER TABLE identifications ADD COLUMN callback_at REAL NULL;
+CREATE UNIQUE INDEX identifications_callback_token
+    ON identifications (callback_token) WHERE callback_token IS NOT NULL;
+CREATE TRIGGER identifications_status_shown
+    AFTER UPDATE OF status_message_id ON identifications
+    WHEN NEW.status_message_id IS NOT NULL AND NEW.status_shown_at IS NULL
+BEGIN
+    UPDATE identifications SET status_shown_at = (julianday('now') - 2440587.5) * 86400.0
+        WHERE id = NEW.id;
+END;
+CREATE TRIGGER identifications_completed
+    AFTER UPDATE OF state ON identifications
+    WHEN NEW.state = 'completed' AND OLD.state <> 'completed'
+BEGIN
+    UPDATE identifications SET completed_at = NEW.updated_at WHERE id = NEW.id;
+END;
+CREATE TRIGGER identifications_early_callback
+    AFTER UPDATE OF state ON identifications
+    WHEN NEW.state = 'pending' AND OLD.state <> 'pending' AND NEW.callback_at IS NOT NULL
+BEGIN
+    UPDATE identifications SET next_attempt_at = MIN(next_attempt_at, NEW.callback_at)
+        WHERE id = NEW.id;
+END;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_identifications", _IDENTIFICATIONS),
     Migration("0002_identifications_due_index", _DUE_INDEX),
@@ -177,6 +219,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0004_telegram_inbox", _INBOX),
     Migration("0005_inputs", _INPUTS),
     Migration("0006_outputs", _OUTPUTS),
+    Migration("0007_operations", _OPERATIONS),
 )
 
 
