@@ -36,8 +36,7 @@ from storage.database import open_database
 from storage.inbox import SqliteInbox
 from storage.intake import SqliteIntakeRepository
 from storage.people import SqlitePeopleRepository
-from storage.preferences import SqliteOperatorRepository
-from storage.preferences import SqlitePeopleRepository as SqlitePreferencesRepository
+from storage.preferences import SqliteOperatorRepository, SqlitePreferencesRepository
 from storage.repositories import SqliteIdentificationRepository
 
 logger = logging.getLogger(__name__)

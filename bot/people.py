@@ -31,7 +31,7 @@ from bot.rendering import (
 )
 from bot.service import Chat
 from plantid import Identification, NotFound, PlantIdClient, PlantIdError
-from storage.preferences import HistoryItem, SqlitePeopleRepository
+from storage.preferences import HistoryItem, SqlitePreferencesRepository
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class People:
     def __init__(
         self,
         *,
-        repository: SqlitePeopleRepository,
+        repository: SqlitePreferencesRepository,
         plantid: PlantIdClient,
         chat: Chat,
         translate: Translator,

@@ -47,7 +47,7 @@ class Forgotten:
     rows: int
 
 
-class SqlitePeopleRepository:
+class SqlitePreferencesRepository:
     """Keep each person's choices, list their identifications, and forget them on request."""
 
     def __init__(self, db: Database) -> None:
