@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -183,3 +185,26 @@ async def test_out_of_credits_is_told_plainly_and_logged_for_the_operator(
     errors = [record for record in caplog.records if "credits" in record.getMessage()]
     assert len(errors) == 1
     assert API_KEY not in caplog.text
+
+
+async def test_a_storage_failure_is_explained_and_leaves_nothing_half_written(
+    telegram: FakeTelegram, plantid: Emulator, run_bot: RunBot, database_path: Path
+) -> None:
+    alice = telegram.user("Alice", language_code="de")
+    chat = telegram.private_chat(alice)
+    async with run_bot():
+        # The disk refuses writes to the photo table, as a full or broken disk would.
+        with sqlite3.connect(database_path) as outside:
+            outside.execute(
+                "CREATE TRIGGER broken_disk BEFORE INSERT ON identification_photos "
+                "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+            )
+        telegram.send_photo(alice, chat, leaf_photo(77))
+        await telegram.wait_for(lambda: bool(telegram.bot_messages(chat)))
+    (reply,) = telegram.bot_messages(chat)
+    assert reply.visible_text.startswith("🛠"), reply.visible_text
+    assert "Bei mir ist etwas schiefgegangen" in reply.visible_text
+    with sqlite3.connect(database_path) as reader:
+        rows = reader.execute("SELECT COUNT(*) FROM identifications").fetchone()[0]
+    assert rows == 0, "the request's half-written row was rolled back"
+    assert enqueues(plantid) == 0
