@@ -66,6 +66,7 @@ def flow_settings(settings: Settings) -> FlowSettings:
         max_photo_bytes=settings.max_photo_bytes,
         max_image_side=settings.max_image_side,
         max_attempts=settings.max_attempts,
+        double_tap_window=settings.double_tap_window,
         delivery_max_age=settings.delivery_max_age,
         use_photo_gps=settings.use_photo_gps,
         health=None if settings.health_check == "off" else settings.health_check,

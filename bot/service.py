@@ -126,6 +126,8 @@ class FlowSettings:
     max_photo_bytes: int
     max_image_side: int
     max_attempts: int = 8
+    # Presses on the confirmed suggestion this soon after confirming it are the same tap, repeated.
+    double_tap_window: float = 1.5
     delivery_max_age: float = 3600.0
     use_photo_gps: bool = True
     health: Health | None = "auto"
@@ -236,6 +238,10 @@ class IdentificationService:
             else:
                 chosen = suggestions[press.index]
                 undo = record.confirmed_suggestion_id == chosen.id
+                if undo and self._just_confirmed(record):
+                    # A double tap is one press: the second must not undo the first.
+                    name = display_name(chosen, answer_language)
+                    return ButtonAnswer(self._translate(answer_language, "confirm_done", name=name))
             try:
                 # Telegram expects a button press to be answered within seconds.
                 async with asyncio.timeout(CONFIRM_TIMEOUT):
@@ -416,6 +422,11 @@ class IdentificationService:
             record,
             _StepFailed(f"unexpected {type(error).__name__}", FailureReason.SERVICE, per_row=True),
         )
+
+    def _just_confirmed(self, record: IdentificationRecord) -> bool:
+        confirmed_at = record.confirmed_at
+        window = self._settings.double_tap_window
+        return confirmed_at is not None and self._clock() - confirmed_at < window
 
     async def next_due_at(self, lane: WorkLane) -> float | None:
         """Return when `lane` next has work that nobody holds, or None if it has none."""

@@ -233,6 +233,12 @@ class Settings(PlantIdSettings):
         gt=0,
         description="Seconds a finished result or failure notice keeps trying to reach the person.",
     )
+    double_tap_window: float = Field(
+        default=1.5,
+        ge=0,
+        description="Seconds after a confirmation in which another press on the same button "
+        "counts as the same tap (a double tap confirms once).",
+    )
     max_attempts: int = Field(
         default=8,
         ge=1,

@@ -6,6 +6,7 @@ protocol, Plant.id answers through respx, and the repository is the real SQLite 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -668,11 +669,34 @@ async def test_pressing_a_suggestion_confirms_it_and_pressing_again_unconfirms(
     assert answer.keyboard is not None
     assert answer.keyboard.inline_keyboard[0][0].text == "☑️ Confirmed: Common dandelion"
 
+    clock.now += 5.0
     answer = await service.press_confirm(
         ConfirmPress(record.id, 0), user_id=USER_ID, language_code="en"
     )
     assert unconfirm.called
     assert (await current(service)).confirmed_suggestion_id is None
+
+
+async def test_a_double_tap_confirms_once(
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
+) -> None:
+    record = await delivered_dandelion(service, worker, chat, api, clock)
+    confirm = api.post("/confirm_suggestion/148452111").mock(return_value=CONFIRMED)
+    unconfirm = api.post("/unconfirm_suggestion/148452111").mock(return_value=CONFIRMED)
+
+    first, second = await asyncio.gather(
+        service.press_confirm(ConfirmPress(record.id, 0), user_id=USER_ID, language_code="en"),
+        service.press_confirm(ConfirmPress(record.id, 0), user_id=USER_ID, language_code="en"),
+    )
+
+    assert confirm.call_count == 1
+    assert not unconfirm.called
+    assert (await current(service)).confirmed_suggestion_id == 148452111
+    assert first.text == second.text == "Thanks! Marked as Common dandelion."
 
 
 async def test_a_stranger_pressing_a_suggestion_gets_an_alert_and_changes_nothing(
