@@ -83,6 +83,8 @@ class Worker:
         """Start every lane as a task on the running event loop."""
         if self._tasks:
             return
+        # Alive from the start: a health check right after start-up must not see "no round yet".
+        self.last_round_at = self._clock()
         lanes: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {
             "status": self._status_lane,
             "submit": self._submit_lane,
