@@ -72,6 +72,7 @@ class Worker:
         self._steps: set[asyncio.Task[None]] = set()
         self._draining = False
         self._leased: set[int] = set()
+        self._sending_status: set[int] = set()
         self.last_round_at: float | None = None
 
     @property
@@ -305,8 +306,10 @@ class Worker:
         *,
         leased: bool,
     ) -> None:
-        if leased:
-            self._leased.add(record.id)
+        # A status message waiting out Telegram's flood control must keep its lease, or another
+        # round would send it a second time.
+        in_work = self._leased if leased else self._sending_status
+        in_work.add(record.id)
         try:
             async with asyncio.timeout(self._settings.step_deadline):
                 await work(record)
@@ -327,7 +330,7 @@ class Worker:
                 except Exception:
                     logger.exception("identification %s: recording the failure failed", record.id)
         finally:
-            self._leased.discard(record.id)
+            in_work.discard(record.id)
 
     async def _prune(self) -> None:
         """Forget finished identifications older than the retention period, once an hour."""
@@ -348,10 +351,12 @@ class Worker:
         while True:
             await asyncio.sleep(period)
             try:
+                until = self._clock() + self._settings.lease_seconds
                 await self._repository.renew_leases(
-                    sorted(self._leased),
-                    owner=self._owner,
-                    lease_until=self._clock() + self._settings.lease_seconds,
+                    sorted(self._leased), owner=self._owner, lease_until=until
+                )
+                await self._repository.renew_status_leases(
+                    sorted(self._sending_status), lease_until=until
                 )
                 # The heartbeat /healthz reads: an idle worker's lanes may sleep for long.
                 self.last_round_at = self._clock()

@@ -115,6 +115,10 @@ class IdentificationRepository(Protocol):
 
     async def status_messages_to_send(self) -> int: ...
 
+    async def renew_status_leases(
+        self, identification_ids: Sequence[int], *, lease_until: float
+    ) -> None: ...
+
     async def next_status_due_at(self) -> float | None: ...
 
     async def give_up_delivery(
@@ -661,6 +665,19 @@ class SqliteIdentificationRepository:
                 f"WHERE status_sent = 0 AND state IN {_ACTIVE_STATES}",
             )
         return int(rows[0][0])
+
+    async def renew_status_leases(
+        self, identification_ids: Sequence[int], *, lease_until: float
+    ) -> None:
+        """Keep status messages in flight (e.g. waiting out flood control) from being resent."""
+        if not identification_ids:
+            return
+        async with self._db.turn() as conn:
+            await conn.execute(
+                "UPDATE identifications SET status_lease_until = ? WHERE status_sent = 0 "
+                f"AND id IN ({_placeholders(len(identification_ids))})",
+                [lease_until, *identification_ids],
+            )
 
     async def next_status_due_at(self) -> float | None:
         """Return when a status message still to send may next be tried, or None if none waits."""
