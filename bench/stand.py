@@ -41,7 +41,7 @@ def secrets() -> tuple[str, ...]:
 
 
 def base_env(**overrides: str) -> dict[str, str]:
-    """Return the environment for a bot process; fast polling, no limits, no duplicate reuse."""
+    """Return the environment for a bot process: defaults, but no limits or duplicate reuse."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -49,8 +49,6 @@ def base_env(**overrides: str) -> dict[str, str]:
     }
     env.update(
         PYTHONPATH=str(ROOT),
-        POLL_INTERVAL_MIN="0.05",
-        POLL_INTERVAL_MAX="0.5",
         LOG_LEVEL="INFO",
         # Every photo must reach Plant.id: these would answer some from earlier results.
         DUPLICATE_WINDOW="0",

@@ -65,6 +65,8 @@ async def test_kills_and_faults_lose_nothing_pay_once_and_answer_each_photo_once
         plantid_delay=1.0,
         env={
             "LEASE_SECONDS": "1",
+            "POLL_INTERVAL_MIN": "0.05",
+            "POLL_INTERVAL_MAX": "0.5",
             "PLANT_ID_TIMEOUT": "2",
             "MAX_PHOTO_BYTES": str(MAX_PHOTO_BYTES),
         },
