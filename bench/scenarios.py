@@ -105,6 +105,15 @@ def orphans(stand: Stand, sent: Sequence[SentPhoto]) -> int:
     return extra
 
 
+def second_messages(stand: Stand, sent: Sequence[SentPhoto]) -> int:
+    """Return the bot's messages replying to a photo that already has one."""
+    replies: dict[tuple[int, int | None], int] = defaultdict(int)
+    for chat in {photo.chat.id: photo.chat for photo in sent}.values():
+        for message in stand.telegram.bot_messages(chat):
+            replies[(chat.id, message.reply_to)] += 1
+    return sum(max(0, count - 1) for count in replies.values())
+
+
 def open_rows(stand: Stand) -> int:
     """Return how many identifications have not ended yet."""
     (count,) = stand.query(
@@ -267,6 +276,8 @@ async def intake(workdir: Path, sizes: Sizes, details: dict[str, Any]) -> Measur
             "people": len(people),
             "submitted": progress.last,
             "pending_rows_when_measured": int(pending[0][0]),
+            # Every photo is pending: one status message each is right, more are orphans.
+            "second_status_messages": second_messages(stand, sent),
             "stored_rows": stored(),
             "submitted_by_second": progress.timeline(first),
         }
