@@ -1,0 +1,1 @@
+"""Benchmarks of Plantbot against its stand-ins: `./dev bench [--quick] [--out FILE]`."""
