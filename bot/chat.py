@@ -17,6 +17,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -225,6 +226,15 @@ class TelegramChat:
             self._chat_error(error)
             reason = FailureReason.TOO_BIG if is_too_big(error) else FailureReason.UNREADABLE
             raise PhotoUnavailable(reason) from error
+        except InvalidToken as error:
+            # PTB says InvalidToken for a file URL answering 404: the file is gone or the id is
+            # bad. Tried a few times (a hiccup), then the person is asked to send it again.
+            self._chat_error(error)
+            raise TryLater(
+                "photo download answered 404", per_row=True, failure=FailureReason.DOWNLOAD
+            ) from error
         except (NetworkError, RetryAfter) as error:
             self._chat_error(error)
-            raise TryLater(f"photo download failed: {error}") from error
+            raise TryLater(
+                f"photo download failed: {error}", failure=FailureReason.DOWNLOAD
+            ) from error

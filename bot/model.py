@@ -105,12 +105,19 @@ class TryLater(ChatError):
     """A temporary failure (network, 5xx, flood control); the same call may work later."""
 
     def __init__(
-        self, reason: str, *, retry_after: float | None = None, per_row: bool = False
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        per_row: bool = False,
+        failure: FailureReason | None = None,
     ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
         # True when the fault lies with this one request rather than a service being down.
         self.per_row = per_row
+        # What the person is told if the attempts run out.
+        self.failure = failure
 
 
 class ChatUnwritable(ChatError):

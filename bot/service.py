@@ -491,7 +491,7 @@ class IdentificationService:
             record.step_attempts + 1,
             error,
         )
-        reason = error.reason if isinstance(error, _StepFailed) else FailureReason.TIMED_OUT
+        reason = error.failure or FailureReason.TIMED_OUT
         await self._fail(record, reason)
 
     def _tell_if_slow(self, record: IdentificationRecord) -> None:
@@ -767,5 +767,5 @@ class _StepFailed(TryLater):
     """A step failed in a way worth retrying; if retries run out, the row fails with `reason`."""
 
     def __init__(self, message: str, reason: FailureReason, *, per_row: bool = False) -> None:
-        super().__init__(message, per_row=per_row)
+        super().__init__(message, per_row=per_row, failure=reason)
         self.reason = reason

@@ -28,6 +28,7 @@ from bot.model import (
     PhotoRef,
     PhotoUnavailable,
     ReplyTo,
+    TryLater,
     WorkLane,
 )
 from bot.rendering import RenderedMessage, ResultOptions
@@ -71,6 +72,7 @@ class MemoryChat:
         self.shown: list[tuple[int, RenderedMessage]] = []
         self.refuse_status: ChatError | None = None
         self.refuse_show: ChatError | None = None
+        self.refuse_download: ChatError | None = None
         self._message_ids = itertools.count(100)
 
     async def send_status(self, place: ReplyTo, text: str) -> int:
@@ -93,6 +95,8 @@ class MemoryChat:
         return message_id
 
     async def download(self, photo: PhotoRef, *, max_bytes: int) -> bytes:
+        if self.refuse_download is not None:
+            raise self.refuse_download
         data = self.files[photo.file_id]
         if len(data) > max_bytes:
             raise PhotoUnavailable(FailureReason.TOO_BIG)
@@ -512,6 +516,31 @@ async def test_photo_too_big_fails_without_paying(
     assert after.state == IdentificationState.FAILED
     assert FailureReason.parse(after.failure_reason) == FailureReason.TOO_BIG
     assert not enqueue.called
+
+
+async def test_a_photo_that_cannot_be_downloaded_ends_with_please_send_it_again(
+    service: IdentificationService,
+    worker: Worker,
+    chat: MemoryChat,
+    api: respx.MockRouter,
+    clock: Clock,
+) -> None:
+    enqueue = api.post("/enqueue_identification").mock(return_value=pending_answer())
+    chat.refuse_download = TryLater(
+        "photo download answered 404", per_row=True, failure=FailureReason.DOWNLOAD
+    )
+    await receive(service, chat)
+
+    for _ in range(SETTINGS.max_attempts + 1):
+        await worker.run_once()
+        clock.now += SETTINGS.poll_interval_max
+
+    after = await current(service)
+    assert not enqueue.called
+    assert FailureReason.parse(after.failure_reason) == FailureReason.DOWNLOAD
+    assert after.notified_at is not None
+    [(_, message)] = chat.shown
+    assert "download" in message.text
 
 
 async def test_unreadable_photo_fails_without_paying(
