@@ -201,7 +201,12 @@ class Resources:
         operator.start()
         await publish_command_menus(application, service.translate)
         self.inbox_repository = SqliteInbox(database)
-        self._inbox = UpdateInbox(self.inbox_repository, application)
+        # Handlers take well under a second; a lease of the worker's length covers a slow one.
+        self._inbox = UpdateInbox(
+            self.inbox_repository,
+            application,
+            lease_seconds=max(settings.lease_seconds, 2 * settings.plant_id_timeout),
+        )
         # Before polling starts: in polling mode this removes a webhook left from webhook mode.
         await self.operations.start(
             bot=application.bot,

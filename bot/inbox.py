@@ -24,8 +24,8 @@ from storage.inbox import InboxItem, InboxRepository
 
 logger = logging.getLogger(__name__)
 
-# A handler that has not finished by then is presumed dead with its process; the update is
-# handled again (handlers are idempotent for messages).
+# A handler that has not finished within the lease is presumed dead with its process; the update
+# is handled again (handlers are idempotent for messages).
 HANDLING_LEASE = 120.0
 # An update whose handling was started this often without finishing is dropped (poison).
 MAX_HANDLING_ATTEMPTS = 5
@@ -58,9 +58,11 @@ class UpdateInbox:
         application: Application[Any, Any, Any, Any, Any, Any],
         *,
         clock: Callable[[], float] = time.time,
+        lease_seconds: float = HANDLING_LEASE,
     ) -> None:
         self._repository = repository
         self._application = application
+        self._lease_seconds = lease_seconds
         self._clock = clock
         self._wake = asyncio.Event()
         self._chats = KeyedLocks()
@@ -100,7 +102,7 @@ class UpdateInbox:
             try:
                 now = self._clock()
                 items = await self._repository.claim(
-                    now=now, lease_until=now + HANDLING_LEASE, limit=CONCURRENT_CHATS * 4
+                    now=now, lease_until=now + self._lease_seconds, limit=CONCURRENT_CHATS * 4
                 )
                 for item in items:
                     task = asyncio.create_task(self._handle(item))

@@ -181,11 +181,11 @@ class IdentificationService:
 
     async def language_of(self, user_id: int, language_code: str | None) -> str:
         """Return the person's chosen language, else the one for their Telegram language_code."""
+        return await self._chosen_language(user_id) or self.language_for(language_code)
+
+    async def _chosen_language(self, user_id: int) -> str | None:
         chosen = await self._languages.language_of(user_id) if self._languages else None
-        if chosen in self._translate.languages:
-            assert chosen is not None
-            return chosen
-        return self.language_for(language_code)
+        return chosen if chosen in self._translate.languages else None
 
     def wake_event(self, lane: WorkLane | None) -> asyncio.Event:
         """Return the event that wakes `lane` (None: the status-message lane)."""
@@ -198,9 +198,8 @@ class IdentificationService:
 
     async def accept_photo(self, request: IdentificationRequest) -> None:
         """Record a photo request; the worker acknowledges it and takes it from there."""
-        chosen = await self._languages.language_of(request.user_id) if self._languages else None
-        if chosen in self._translate.languages and chosen != request.language:
-            assert chosen is not None
+        chosen = await self._chosen_language(request.user_id)
+        if chosen is not None and chosen != request.language:
             request = replace(request, language=chosen)
         record = await self._repository.create(request, now=self._clock())
         if record is None:
@@ -314,9 +313,6 @@ class IdentificationService:
                 "chat %s can't be written to (%s); dropping its request", record.chat_id, error
             )
             await self._repository.settle_status_message(record.id)
-            await self._repository.give_up_delivery(
-                record.id, reason=UNDELIVERABLE, now=self._clock()
-            )
             if await self._repository.mark_failed(
                 record.id, reason=UNDELIVERABLE, now=self._clock()
             ):
@@ -387,10 +383,10 @@ class IdentificationService:
 
     async def deliver(self, record: IdentificationRecord) -> None:
         """Show a finished result, or tell the person why there is none."""
-        if not record.status_sent and await self._repository.settle_status_message(record.id):
-            # The status message was never sent: the answer goes out as a new reply instead.
-            record = await self._repository.get(record.id) or record
-        elif not record.status_sent:
+        if not record.status_sent:
+            # The status message never went out (or just did): settle it, then answer from the
+            # row as it is now, editing the status message if there is one.
+            await self._repository.settle_status_message(record.id)
             record = await self._repository.get(record.id) or record
         try:
             if record.state == IdentificationState.COMPLETED:
@@ -422,6 +418,12 @@ class IdentificationService:
             record,
             _StepFailed(f"unexpected {type(error).__name__}", FailureReason.SERVICE, per_row=True),
         )
+
+    async def stop_notices(self) -> None:
+        """Cancel slow notices still being sent (they are cosmetic and recorded already)."""
+        for task in list(self._notices):
+            task.cancel()
+        await asyncio.gather(*self._notices, return_exceptions=True)
 
     def _just_confirmed(self, record: IdentificationRecord) -> bool:
         confirmed_at = record.confirmed_at

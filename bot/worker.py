@@ -112,6 +112,7 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        await self._service.stop_notices()
         try:
             await self._repository.release_all(owner=self._owner)
         except Exception:
