@@ -69,6 +69,8 @@ from storage.repositories import IdentificationRepository
 logger = logging.getLogger(__name__)
 
 CONFIRM_TIMEOUT = 8.0
+# Polls of a pending result at the shortest interval before backing off (about ten seconds).
+BRISK_POLLS = 10
 
 
 class Chat(Protocol):
@@ -711,8 +713,10 @@ class IdentificationService:
         return ResultView.full(language, health=self._settings.health is not None)
 
     def _poll_interval(self, record: IdentificationRecord) -> float:
-        # Most answers come within seconds; long waits are polled less and less often.
-        interval = self._settings.poll_interval_min * (1.5**record.polls)
+        # Most answers come within seconds, so the first polls follow every tick (they share one
+        # /multiple request with every other id due); long waits are polled less and less often.
+        backoff = max(0, record.polls - BRISK_POLLS)
+        interval = self._settings.poll_interval_min * (1.5**backoff)
         return min(interval, self._settings.poll_interval_max)
 
     def _result_of(self, record: IdentificationRecord) -> Identification:

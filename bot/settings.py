@@ -157,7 +157,11 @@ class Settings(PlantIdSettings):
         default=900.0, gt=0, description="Seconds before an unanswered identification is given up."
     )
     poll_interval_min: float = Field(
-        default=2.0, gt=0, description="Seconds between the first polls of a pending result."
+        # One /multiple request per tick carries every pending id, so a short tick costs few
+        # requests while a finished result is shown within about a second.
+        default=1.0,
+        gt=0,
+        description="Seconds between the first polls of pending results (the poll tick).",
     )
     poll_interval_max: float = Field(
         default=30.0, gt=0, description="Seconds between polls after backing off."

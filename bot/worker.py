@@ -41,7 +41,7 @@ class WorkerSettings:
     submit_concurrency: int = 4
     poll_concurrency: int = 4
     deliver_concurrency: int = 8
-    poll_interval: float = 2.0
+    poll_interval: float = 1.0
     retention_days: float = 90.0
     prune_every: float = 3600.0
 
@@ -182,41 +182,61 @@ class Worker:
         )
 
     async def _poll_lane(self) -> None:
-        """Every tick, poll all pending rows due within it together, one request per chunk."""
+        """Once a tick, poll every pending row due by then together, one request per chunk."""
+        # Polling on a fixed tick rather than when each row falls due makes one /multiple carry
+        # every id due in that tick: a burst of submissions costs a few requests, not one each.
         wake = self._service.wake_event(WorkLane.POLL)
         tick = self._settings.poll_interval
+        last_round = -tick
         while not self._draining:
             wake.clear()
             try:
                 now = self._clock()
-                records = await self._repository.claim(
-                    WorkLane.POLL,
-                    owner=self._owner,
-                    now=now,
-                    lease_until=now + self._settings.lease_seconds,
-                    limit=POLL_CHUNK * self._settings.poll_concurrency,
-                    due_by=now + tick / 2,
-                )
-                if records:
-                    chunks = [
-                        records[start : start + POLL_CHUNK]
-                        for start in range(0, len(records), POLL_CHUNK)
-                    ]
-                    step = asyncio.create_task(self._poll_chunks(chunks))
-                    self._steps.add(step)
-                    step.add_done_callback(self._steps.discard)
-                    await step
-                    if len(records) == POLL_CHUNK * self._settings.poll_concurrency:
+                if now - last_round >= tick:
+                    last_round = now
+                    if await self._poll_round(now + tick / 2):
+                        # A full claim means more rows are due: take them without waiting.
+                        last_round = -tick
                         continue
+                    self.last_round_at = self._clock()
                 next_due = await self._service.next_due_at(WorkLane.POLL)
             except Exception:
                 logger.exception("the poll lane failed; pausing before the next round")
                 next_due = self._clock() + ERROR_PAUSE
-            self.last_round_at = self._clock()
-            # Polls are grouped on ticks: wait at least one tick unless woken by a new submission.
-            timeout = None if next_due is None else max(tick / 2, next_due - self._clock())
+            # A wake (a new submission) only makes the lane look again when its rows fall due;
+            # they are polled on the tick, never earlier than one tick after the last round.
+            timeout = (
+                None
+                if next_due is None
+                else max(last_round + tick, next_due - tick / 2) - self._clock()
+            )
+            if timeout is not None and timeout <= 0:
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout)
+
+    async def _poll_round(self, due_by: float) -> bool:
+        """Claim and poll the rows due by `due_by`; True if the claim was full."""
+        now = self._clock()
+        limit = POLL_CHUNK * self._settings.poll_concurrency
+        records = await self._repository.claim(
+            WorkLane.POLL,
+            owner=self._owner,
+            now=now,
+            lease_until=now + self._settings.lease_seconds,
+            limit=limit,
+            due_by=due_by,
+        )
+        if not records:
+            return False
+        chunks = [
+            records[start : start + POLL_CHUNK] for start in range(0, len(records), POLL_CHUNK)
+        ]
+        step = asyncio.create_task(self._poll_chunks(chunks))
+        self._steps.add(step)
+        step.add_done_callback(self._steps.discard)
+        await step
+        return len(records) == limit
 
     async def _poll_chunks(self, chunks: Sequence[Sequence[IdentificationRecord]]) -> None:
         await asyncio.gather(*(self._poll_chunk(chunk) for chunk in chunks))
