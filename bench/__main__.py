@@ -12,7 +12,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench.report import machine, rows, table, write
+from bench.report import floors, machine, rows, table, write
 from bench.scenarios import FULL, QUICK, SCENARIOS, Measures
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "last.json"
@@ -46,18 +46,20 @@ async def run(quick: bool, only: list[str] | None, workdir: Path) -> dict[str, A
             errors[name] = f"{type(error).__name__}: {error}"
             traceback.print_exc()
         details.setdefault(name, {})["wall_seconds"] = round(time.monotonic() - started, 1)
+    counts = {
+        "burst": sizes.burst,
+        "throughput": sizes.throughput,
+        "intake": sizes.intake,
+        "backlog": sizes.backlog,
+    }
     return {
         "quick": quick,
-        "sizes": {
-            "burst": sizes.burst,
-            "throughput": sizes.throughput,
-            "intake": sizes.intake,
-            "backlog": sizes.backlog,
-        },
+        "sizes": counts,
         "plantid_delay_s": sizes.plantid_delay,
         "machine": machine(),
         "measures": measures,
         "rows": rows(measures),
+        "floors": floors(counts),
         "details": details,
         "errors": errors,
     }
