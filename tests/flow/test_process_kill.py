@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -190,3 +191,55 @@ async def test_sigkill_between_album_parts_still_gives_one_identification_of_all
     assert len(enqueue.json["images"]) == 3
     (result,) = telegram.bot_messages(chat)
     assert result.buttons, "one status message, edited into the one result"
+
+
+def kept_photos(database: Path) -> set[tuple[int, int]]:
+    """Return (chat, message) of every photo stored as an identification or waiting in the inbox."""
+    with sqlite3.connect(database) as connection:
+        kept = {
+            (int(chat_id), int(message_id))
+            for chat_id, message_id in connection.execute(
+                "SELECT chat_id, request_message_id FROM identifications"
+            )
+        }
+        for (payload,) in connection.execute("SELECT payload FROM telegram_inbox"):
+            message = json.loads(payload).get("message") or {}
+            if message:
+                kept.add((int(message["chat"]["id"]), int(message["message_id"])))
+    return kept
+
+
+@pytest.mark.parametrize("stop", ["sigterm", "sigkill"])
+async def test_a_backlog_acknowledged_to_telegram_is_stored_whatever_stops_the_bot(
+    telegram: FakeTelegram,
+    start_bot: Callable[[], subprocess.Popen[bytes]],
+    tmp_path: Path,
+    stop: str,
+) -> None:
+    people = [telegram.user(f"Person {n}") for n in range(25)]
+    chats = [telegram.private_chat(person) for person in people]
+    bot = start_bot()
+    await wait_until_polling(telegram, bot)
+    photo = leaf_photo(7)
+    count = 300
+    sent = [
+        telegram.send_photo(people[n % len(people)], chats[n % len(chats)], photo)
+        for n in range(count)
+    ]
+    # Stopped while it takes the backlog in: some of it acknowledged, some still at Telegram.
+    await telegram.wait_for(lambda: telegram.pending_updates() <= count - 40, timeout=60)
+    if stop == "sigterm":
+        bot.send_signal(signal.SIGTERM)
+        assert bot.wait(timeout=30) == 0, (tmp_path / "bot-0.log").read_text()
+    else:
+        kill(bot)
+
+    acknowledged = count - telegram.pending_updates()
+    assert acknowledged >= 40
+    kept = kept_photos(tmp_path / "bot.sqlite3")
+    lost = [
+        message["message_id"]
+        for message in sent[:acknowledged]
+        if (message["chat"]["id"], message["message_id"]) not in kept
+    ]
+    assert lost == []
