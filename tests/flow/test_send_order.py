@@ -1,4 +1,4 @@
-"""While the send limit holds back a pile of edits, new photos still get their status first."""
+"""While the send limit holds back a pile of edits, new photos and commands are answered first."""
 
 from __future__ import annotations
 
@@ -19,13 +19,15 @@ def sent_to(call: ApiCall, chats: list[FakeChat]) -> bool:
     return int(call.params["chat_id"]) in {chat.id for chat in chats}
 
 
-async def test_new_photos_get_their_status_before_the_queued_edits_of_earlier_ones(
+async def test_new_photos_and_commands_are_answered_before_the_queued_edits_of_earlier_ones(
     telegram: FakeTelegram, plantid: Emulator, run_bot: RunBot
 ) -> None:
     waiting = [telegram.user(f"Waiting {n}", language_code="en") for n in range(WAITING_PEOPLE)]
     waiting_chats = [telegram.private_chat(person) for person in waiting]
     late = [telegram.user(f"Late {n}", language_code="en") for n in range(3)]
     late_chats = [telegram.private_chat(person) for person in late]
+    asker = telegram.user("Asker", language_code="en")
+    asker_chat = telegram.private_chat(asker)
 
     def edits() -> list[ApiCall]:
         return [
@@ -46,6 +48,7 @@ async def test_new_photos_get_their_status_before_the_queued_edits_of_earlier_on
         edits_before = len(edits())
         for n, (person, chat) in enumerate(zip(late, late_chats, strict=True)):
             telegram.send_photo(person, chat, leaf_photo(1000 + n))
+        telegram.send_command(asker, asker_chat, "help")
         await telegram.wait_for(lambda: len(edits()) == WAITING_PEOPLE, 60.0)
         await telegram.wait_for(lambda: len(plantid.identifications) == WAITING_PEOPLE + 3)
 
@@ -59,13 +62,18 @@ async def test_new_photos_get_their_status_before_the_queued_edits_of_earlier_on
     assert not telegram.calls_to("sendChatAction"), "the status message says it already"
     for chat in late_chats:
         assert telegram.bot_messages(chat)[0].visible_text == "🔎 Looking at your plant…"
+    (help_reply,) = [
+        index
+        for index, call in enumerate(calls)
+        if call.method == "sendMessage" and sent_to(call, [asker_chat])
+    ]
     edits_after = [
         index
         for index, call in enumerate(calls)
-        if index > max(statuses) and call.method == "editMessageText"
+        if index > max(*statuses, help_reply) and call.method == "editMessageText"
         if sent_to(call, waiting_chats)
     ]
     queued = WAITING_PEOPLE - edits_before
-    # The edits already waiting when the late photos came would all go first without priority;
-    # here only those sent while the bot takes in the photos do (30 a second pass meanwhile).
+    # The edits already waiting when the late photos and /help came would all go first without
+    # priority; here only those sent while the bot takes them in do (30 a second pass meanwhile).
     assert len(edits_after) >= queued // 2, (edits_before, len(edits_after), telegram.describe())
