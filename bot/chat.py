@@ -34,6 +34,7 @@ from bot.model import (
     ReplyTo,
     TryLater,
 )
+from bot.ratelimit import urgent_calls
 from bot.rendering import RenderedMessage
 
 logger = logging.getLogger(__name__)
@@ -99,14 +100,16 @@ class TelegramChat:
     async def send_status(self, place: ReplyTo, text: str) -> int:
         """Reply to the request with a short plain-text status; return the message id."""
         try:
-            status = await self._bot.send_message(
-                place.chat_id,
-                text,
-                reply_parameters=ReplyParameters(
-                    place.message_id, allow_sending_without_reply=True
-                ),
-                message_thread_id=place.message_thread_id,
-            )
+            # The person has just sent the photo: this goes before results waiting for the limit.
+            with urgent_calls():
+                status = await self._bot.send_message(
+                    place.chat_id,
+                    text,
+                    reply_parameters=ReplyParameters(
+                        place.message_id, allow_sending_without_reply=True
+                    ),
+                    message_thread_id=place.message_thread_id,
+                )
         except TelegramError as error:
             raise self._chat_error(error) from error
         return status.message_id

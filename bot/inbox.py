@@ -20,6 +20,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.ext import Application
 
 from bot.locks import KeyedLocks
+from bot.ratelimit import urgent_calls
 from storage.inbox import InboxItem, InboxRepository
 
 logger = logging.getLogger(__name__)
@@ -128,8 +129,10 @@ class UpdateInbox:
             if update.callback_query is not None:
                 # A button press handled twice could undo itself: at most once is right for it.
                 await self._repository.done(item.update_id)
-            # The Application runs the error handler for anything a handler raises.
-            await self._application.process_update(update)
+            # The Application runs the error handler for anything a handler raises. Whatever it
+            # sends answers what a person just did, so it passes results waiting for the limit.
+            with urgent_calls():
+                await self._application.process_update(update)
             if update.callback_query is None:
                 await self._repository.done(item.update_id)
 

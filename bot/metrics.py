@@ -13,9 +13,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from telegram.error import NetworkError
-from telegram.ext import AIORateLimiter
 from telegram.request import HTTPXRequest
 
+from bot.ratelimit import PriorityRateLimiter
 from plantid import UsageInfo
 from storage.operations import OperationsStore, StateCount
 
@@ -123,8 +123,8 @@ class ObservedRequest(HTTPXRequest):
         return status, payload
 
 
-class CountingRateLimiter(AIORateLimiter):
-    """PTB's rate limiter that also tells how many Bot API calls are waiting in it."""
+class CountingRateLimiter(PriorityRateLimiter):
+    """The bot's rate limiter that also tells how many Bot API calls are waiting in it."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
