@@ -12,7 +12,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench.report import floors, machine, rows, table, write
+from bench.report import machine, rows, table, write
 from bench.scenarios import FULL, QUICK, SCENARIOS, Measures
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "last.json"
@@ -59,7 +59,6 @@ async def run(quick: bool, only: list[str] | None, workdir: Path) -> dict[str, A
         "machine": machine(),
         "measures": measures,
         "rows": rows(measures),
-        "floors": floors(counts),
         "details": details,
         "errors": errors,
     }

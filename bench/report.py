@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import sys
@@ -59,23 +58,6 @@ TARGETS: tuple[Target, ...] = (
 )
 
 
-# Telegram lets a bot send about 30 messages a second to different chats; PTB's rate limiter
-# (which the bot uses with its defaults) allows a burst of 30 and then one every 1/30 s.
-TELEGRAM_MESSAGES_PER_SECOND = 30
-
-
-def status_floor(burst: int, share: float) -> float:
-    """Return the earliest the `share` percentile status message of a burst can leave."""
-    position = math.ceil(share * burst)
-    return max(0.0, (position - TELEGRAM_MESSAGES_PER_SECOND) / TELEGRAM_MESSAGES_PER_SECOND)
-
-
-def floors(sizes: dict[str, int]) -> dict[str, float]:
-    """Return the bounds Telegram's send limit puts under the status measures."""
-    burst = sizes.get("burst", 0)
-    return {"status_p50_s": status_floor(burst, 0.5), "status_p95_s": status_floor(burst, 0.95)}
-
-
 def machine() -> dict[str, Any]:
     """Describe the machine the bench ran on."""
     model = ""
@@ -110,27 +92,18 @@ def rows(measures: dict[str, float | None]) -> list[dict[str, Any]]:
 
 
 def table(measures: dict[str, float | None], sizes: dict[str, int]) -> str:
-    """Return the results as a Markdown table, with the floor Telegram puts under some."""
-    lowest = floors(sizes)
+    """Return the results as a Markdown table."""
     lines = [
         f"sizes: {', '.join(f'{name} {count}' for name, count in sizes.items())}",
         "",
-        "| Measure | Target | Result | Met? | Floor at Telegram's limit |",
-        "|---|---|---|---|---|",
+        "| Measure | Target | Result | Met? |",
+        "|---|---|---|---|",
     ]
     for row in rows(measures):
         result = row["result"]
         shown = "not run" if result is None else f"{result:.3g} {row['unit']}".rstrip()
         met = "—" if result is None else ("yes" if row["met"] else "NO")
-        floor = lowest.get(row["key"])
-        bound = "" if floor is None else f"{floor:.3g} {row['unit']}"
-        lines.append(f"| {row['measure']} | {row['target']} | {shown} | {met} | {bound} |")
-    lines += [
-        "",
-        f"Floor: {TELEGRAM_MESSAGES_PER_SECOND} messages/s after a burst of "
-        f"{TELEGRAM_MESSAGES_PER_SECOND}, the most Telegram allows to different chats, so no "
-        f"bot can send the status messages of a burst of {sizes.get('burst', 0)} faster.",
-    ]
+        lines.append(f"| {row['measure']} | {row['target']} | {shown} | {met} |")
     return "\n".join(lines)
 
 

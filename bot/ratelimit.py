@@ -5,7 +5,9 @@ minute in each group) in leaky buckets and retries calls answered with RetryAfte
 waiting calls in by arrival order, so a status reply ("Looking at your plant…") would wait behind
 every result edit and notice queued before it. `PriorityRateLimiter` keeps those limits and that
 retrying, and gives each bucket's freed capacity to urgent calls first: the calls made inside
-`urgent_calls()`.
+`urgent_calls()`. Urgent calls don't wait for the bot-wide bucket at all: Telegram's "about 30
+messages a second" is its limit for bulk notifications, while replies to what a person just sent
+may go faster (grammY's flood-limit guide says so); the group buckets still hold them.
 """
 
 from __future__ import annotations
@@ -93,12 +95,22 @@ class _Turns:
 class PriorityLimiter(AsyncLimiter):
     """A leaky bucket that gives freed capacity to urgent callers before normal ones."""
 
-    def __init__(self, max_rate: float, time_period: float, *, urgent_streak: int) -> None:
+    def __init__(
+        self,
+        max_rate: float,
+        time_period: float,
+        *,
+        urgent_streak: int,
+        urgent_pass: bool = False,
+    ) -> None:
         super().__init__(max_rate, time_period)
         self._turns = _Turns(urgent_streak)
+        self._urgent_pass = urgent_pass
 
     async def acquire(self, amount: float = 1) -> None:
-        """Wait for this caller's turn, then for room in the bucket."""
+        """Wait for this caller's turn, then for room in the bucket (urgent callers may pass)."""
+        if self._urgent_pass and is_urgent():
+            return
         # One caller at a time waits inside the bucket, so an urgent caller that arrives later
         # is next in line, not behind every normal caller already waiting there.
         async with self._turns.turn():
@@ -116,7 +128,7 @@ class PriorityRateLimiter(AIORateLimiter):
         base = self._base_limiter
         if base is not None:
             self._base_limiter = PriorityLimiter(
-                base.max_rate, base.time_period, urgent_streak=urgent_streak
+                base.max_rate, base.time_period, urgent_streak=urgent_streak, urgent_pass=True
             )
 
     def _get_group_limiter(self, group_id: str | int | bool) -> AsyncLimiter:

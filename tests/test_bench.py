@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.report import TARGETS, floors
+from bench.report import TARGETS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,11 +31,3 @@ def test_quick_bench_reports_every_measure(tmp_path: Path) -> None:
         assert isinstance(measures.get(target.key), int | float), target.key
     assert {row["key"] for row in document["rows"]} == {target.key for target in TARGETS}
     assert "Plant.id calls per identification" in finished.stdout
-
-
-def test_the_status_floor_follows_telegrams_send_limit() -> None:
-    # 30 leave at once, then one every 1/30 s: the 50th of 100 waits 20/30 s, the 95th 65/30 s.
-    lowest = floors({"burst": 100})
-    assert round(lowest["status_p50_s"], 3) == 0.667
-    assert round(lowest["status_p95_s"], 3) == 2.167
-    assert floors({"burst": 10}) == {"status_p50_s": 0.0, "status_p95_s": 0.0}

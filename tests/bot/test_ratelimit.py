@@ -71,11 +71,33 @@ async def test_a_status_reply_passes_the_edits_queued_before_it() -> None:
     assert limiter.waiting == 0
 
 
-async def test_queued_edits_still_go_out_while_status_replies_keep_coming() -> None:
-    limiter = one_at_a_time()
+def one_at_a_time_per_group() -> CountingRateLimiter:
+    # Telegram's 20 messages a minute per group, scaled down; the bot-wide limit is off.
+    return CountingRateLimiter(overall_max_rate=0, group_max_rate=1, group_time_period=0.01)
+
+
+async def test_a_reply_in_a_private_chat_does_not_wait_for_the_bot_wide_limit() -> None:
+    # One call per minute: every edit after the first would wait far longer than this test.
+    limiter = CountingRateLimiter(overall_max_rate=1, overall_time_period=60)
     telegram = Telegram()
-    calls = [telegram.call(limiter, f"edit {n}", PRIVATE_CHAT) for n in range(4)]
-    calls += [telegram.urgent_call(limiter, f"status {n}", PRIVATE_CHAT) for n in range(20)]
+    edits = [
+        asyncio.create_task(telegram.call(limiter, f"edit {n}", PRIVATE_CHAT)) for n in range(3)
+    ]
+    await telegram.first_sent.wait()
+
+    assert await telegram.urgent_call(limiter, "status", PRIVATE_CHAT) == {"ok": "status"}
+    assert telegram.sent == ["edit 0", "status"]
+    assert limiter.waiting == 2, "the other edits still wait for the bucket"
+    for edit in edits:
+        edit.cancel()
+    await asyncio.gather(*edits, return_exceptions=True)
+
+
+async def test_queued_edits_still_go_out_while_status_replies_keep_coming() -> None:
+    limiter = one_at_a_time_per_group()
+    telegram = Telegram()
+    calls = [telegram.call(limiter, f"edit {n}", GROUP_CHAT) for n in range(4)]
+    calls += [telegram.urgent_call(limiter, f"status {n}", GROUP_CHAT) for n in range(20)]
     await asyncio.gather(*calls)
 
     def statuses(start: int, stop: int) -> list[str]:
@@ -94,8 +116,7 @@ async def test_queued_edits_still_go_out_while_status_replies_keep_coming() -> N
 
 
 async def test_in_a_group_the_status_reply_passes_the_groups_queued_edits() -> None:
-    # Telegram's 20 messages a minute per group, scaled down; the bot-wide limit is off.
-    limiter = CountingRateLimiter(overall_max_rate=0, group_max_rate=1, group_time_period=0.01)
+    limiter = one_at_a_time_per_group()
     telegram = Telegram()
     edits = [
         asyncio.create_task(telegram.call(limiter, f"edit {n}", GROUP_CHAT)) for n in range(20)
