@@ -16,9 +16,12 @@ Public API:
   `"error"` (answer `status`), `"slow"` (answer after `seconds`), `"drop"` (close the
   connection without an answer; in-process raise `httpx.RemoteProtocolError`), or, after
   processing the request, `"lose_answer"` (then drop) and `"slow_answer"` (then wait
-  `seconds`); `"*"` matches
+  `seconds`), or `"hold"` (answer once `release_held()` is called, at most after `seconds`);
+  `"*"` matches
   every endpoint; `reset()`; `complete(identification_id)`; `complete_all()`;
-  `script_next(ScriptedOutcome(...), ...)`; `identifications` (dict by id); `callbacks`
+  `script_next(ScriptedOutcome(...), ...)`; `garble(identification_id, edit)` (every answer
+  showing it becomes `edit(answer)`, NaN and lone surrogates included, as a sloppy server
+  would send them); `identifications` (dict by id); `callbacks`
   (list of `CallbackDelivery`); `usage_info(api_key)`; `aclose()` (closes the callback client).
 * Control (thread-safe; for tests and the sandbox panel): `pending() ->
   list[PendingIdentification]` (id, custom_id, endpoint, uploaded_datetime, finishes_in,

@@ -295,7 +295,11 @@ def _path_int(request: Request, name: str, not_found: str) -> int:
 
 
 def _json(data: Any) -> Response:
-    return JSONResponse(data)
+    try:
+        return JSONResponse(data)
+    except (ValueError, UnicodeEncodeError):
+        # A garbled answer (NaN, a lone surrogate) goes out as a lax JSON writer sends it.
+        return Response(json.dumps(data), media_type="application/json")
 
 
 # --- Creating identifications ------------------------------------------------------------------
@@ -631,6 +635,8 @@ class EmulatorApp(Starlette):
             return
         if fault is not None and fault.kind == "slow":
             await asyncio.sleep(fault.seconds)
+        if fault is not None and fault.kind == "hold":
+            await emulator.hold(fault)
         if fault is not None and fault.kind in ("lose_answer", "slow_answer"):
             await self._answer_late(scope, replay, fault, send)
             return

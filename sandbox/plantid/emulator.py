@@ -10,7 +10,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 # "lose_answer" and "slow_answer" process the request first: the service has done (and charged
 # for) the work, but the client sees a dropped connection or waits, as after a network fault.
 # "timeout" holds the connection for `seconds` and then closes it without an answer.
-FaultKind = Literal["error", "slow", "drop", "lose_answer", "slow_answer", "timeout"]
+# "hold" keeps the request waiting until release_held() (or `seconds`), then answers it.
+FaultKind = Literal["error", "slow", "drop", "lose_answer", "slow_answer", "timeout", "hold"]
 RandomFaultKind = Literal["5xx", "timeout", "lose_answer"]
 ANY_ENDPOINT = "*"
 # Endpoints that are not part of the Plant.id API: random faults leave them alone.
@@ -58,6 +59,7 @@ class Fault:
     status: int
     seconds: float
     label: str = ""
+    released: threading.Event = field(default_factory=threading.Event, repr=False)
 
 
 @dataclass(frozen=True)
@@ -130,10 +132,12 @@ class Emulator:
         self._images: dict[str, StoredImage] = {}
         self._image_refs: dict[str, int] = {}
         self._faults: list[Fault] = []
+        self._held: list[Fault] = []
         self._switches = Switches()
         self._random: RandomFaults | None = None
         self._rng = random.Random()
         self._scripts: deque[ScriptedOutcome] = deque()
+        self._garbles: dict[int, Callable[[dict[str, Any]], Any]] = {}
         self._similar_colours: dict[str, str] = {}
         self._next_id = 10_000_001
         self._next_suggestion_id = 50_000_001
@@ -176,6 +180,26 @@ class Emulator:
         with self._lock:
             self._faults.append(Fault(endpoint_name, kind, count, status, seconds, kind))
 
+    def release_held(self) -> None:
+        """Let every request held by a "hold" fault go on, and those still to come too."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.kind == "hold":
+                    fault.remaining = 0
+            self._faults = [fault for fault in self._faults if fault.remaining > 0]
+            held, self._held = self._held, []
+        for fault in held:
+            fault.released.set()
+
+    async def hold(self, fault: Fault) -> None:
+        """Wait until `fault` is released or its `seconds` have passed."""
+        with self._lock:
+            self._held.append(fault)
+        deadline = time.monotonic() + fault.seconds
+        # Released from any thread (tests, the panel), so the flag is polled, not awaited.
+        while not fault.released.is_set() and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
     def script_next(self, *outcomes: ScriptedOutcome) -> None:
         """Queue outcomes for the next created identifications, in order."""
         for outcome in outcomes:
@@ -185,6 +209,13 @@ class Emulator:
                 self.catalogue.condition(name)
         with self._lock:
             self._scripts.extend(outcomes)
+
+    def garble(self, identification_id: int, edit: Callable[[dict[str, Any]], Any]) -> None:
+        """Send `edit(answer)` instead of the identification's answer, wherever it is shown."""
+        with self._lock:
+            if identification_id not in self._identifications:
+                raise KeyError(identification_id)
+            self._garbles[identification_id] = edit
 
     def reset(self) -> None:
         """Forget identifications, journal, faults, switches, scripts, callbacks and credits."""
@@ -199,12 +230,16 @@ class Emulator:
             self._images.clear()
             self._image_refs.clear()
             self._faults.clear()
+            held, self._held = self._held, []
             self._switches = Switches()
             self._random = None
             self._scripts.clear()
+            self._garbles.clear()
             self._similar_colours.clear()
             for key in self.config.api_keys.values():
                 key.charges.clear()
+        for fault in held:
+            fault.released.set()
 
     def complete(self, identification_id: int) -> None:
         """Finish a pending identification now (KeyError if unknown)."""
@@ -646,9 +681,12 @@ class Emulator:
 
     # --- Rendering and callbacks ------------------------------------------------------------------
 
-    def render(self, ident: Identification, view: View, base_url: str) -> dict[str, Any]:
+    def render(self, ident: Identification, view: View, base_url: str) -> Any:
         """Render `ident` as JSON under `view`, registering the images it links to."""
-        return render_identification(ident, view, base_url, self.register_similar)
+        answer = render_identification(ident, view, base_url, self.register_similar)
+        with self._lock:
+            edit = self._garbles.get(ident.id)
+        return answer if edit is None else edit(answer)
 
     def _schedule_callback(self, ident: Identification) -> None:
         loop = ident.loop

@@ -62,6 +62,8 @@ class BotApiApp:
         self._feed = feed
         self._faults = faults
         self._log = log
+        # Telegram's file links expire; then a download answers 404 whatever getFile said.
+        self.downloads_expired = False
         handlers = methods.handlers()
         self._methods: dict[str, tuple[str, Handler | None]] = {
             name.lower(): (name, handler) for name, handler in handlers.items()
@@ -118,9 +120,9 @@ class BotApiApp:
         path = str(request.path_params["file_path"])
         with self._world.lock:
             stored = self._world.files_by_path.get(path)
-            if stored is not None:
+            if stored is not None and not self.downloads_expired:
                 self._log.downloads.append(path)
         self._world.waiters.notify_all()
-        if stored is None:
+        if stored is None or self.downloads_expired:
             return error_response(ApiError(404, "Not Found"))
         return Response(stored.data, media_type="application/octet-stream")

@@ -41,9 +41,10 @@ class FakeTelegram(ChatBuilders, PeopleActions):
         self._bot_api = BotMethods(self._world, self._feed)
         self._faults = FaultPlan()
         self._log = CallLog()
-        self.app = BotApiApp(
+        self._api = BotApiApp(
             token, self._world, self._feed, self._bot_api, self._faults, self._log
-        ).starlette
+        )
+        self.app = self._api.starlette
 
     def __repr__(self) -> str:
         return f"FakeTelegram(bot_username={self.bot_username!r}, bot_id={self.bot_id})"
@@ -133,6 +134,11 @@ class FakeTelegram(ChatBuilders, PeopleActions):
     ) -> None:
         """Make the next `count` calls to `method` fail (429, 500, 403) or answer late (slow)."""
         self._faults.fail_next(method, count, Fault(kind, retry_after, seconds))
+
+    def expire_downloads(self, on: bool = True) -> None:
+        """Answer every file download with 404 Not Found (an expired link) until turned off."""
+        with self._world.lock:
+            self._api.downloads_expired = on
 
     def fail_randomly(
         self,

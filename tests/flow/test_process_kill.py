@@ -129,10 +129,19 @@ async def test_sigkill_at_any_point_loses_nothing_and_duplicates_nothing(
     (result,) = telegram.bot_messages(chat)
     assert result.buttons
     assert "Is one of these right?" in result.visible_text
-    logs = (tmp_path / "bot-0.log").read_text() + (tmp_path / "bot-1.log").read_text()
+    assert_no_secrets(tmp_path, telegram, plantid)
+
+
+def assert_no_secrets(folder: Path, telegram: FakeTelegram, plantid: Emulator) -> None:
+    """Check every bot output for the token, the key and the identifications' secrets."""
+    logs = "".join(path.read_text() for path in sorted(folder.glob("bot-*.log")))
+    assert logs
     assert telegram.token not in logs
     assert telegram.token.split(":", 1)[1] not in logs
     assert API_KEY not in logs
+    for identification in plantid.identifications.values():
+        assert identification.secret not in logs
+    assert "result_json" not in logs, "the database driver's statements stay quiet"
 
 
 @pytest.fixture
@@ -186,6 +195,7 @@ async def test_sigkill_between_album_parts_still_gives_one_identification_of_all
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=30) == 0, (tmp_path / "bot-1.log").read_text()
 
+    assert_no_secrets(tmp_path, telegram, plantid)
     (enqueue,) = plantid.requests_to("enqueue_identification")
     assert enqueue.json is not None
     assert len(enqueue.json["images"]) == 3
