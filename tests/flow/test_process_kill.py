@@ -35,7 +35,7 @@ def loopback_urls(telegram: FakeTelegram, plantid_app: Any) -> Iterator[tuple[st
 @pytest.fixture
 def start_bot(
     telegram: FakeTelegram, loopback_urls: tuple[str, str], tmp_path: Path
-) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     telegram_url, plantid_url = loopback_urls
     started: list[subprocess.Popen[bytes]] = []
     env = {
@@ -57,10 +57,14 @@ def start_bot(
         LEASE_SECONDS="1",
     )
 
-    def start() -> subprocess.Popen[bytes]:
+    def start(**overrides: str) -> subprocess.Popen[bytes]:
         log = (tmp_path / f"bot-{len(started)}.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "bot"],
+            cwd=tmp_path,
+            env=env | overrides,
+            stdout=log,
+            stderr=log,
         )
         started.append(process)
         return process
@@ -253,3 +257,26 @@ async def test_a_backlog_acknowledged_to_telegram_is_stored_whatever_stops_the_b
         if (message["chat"]["id"], message["message_id"]) not in kept
     ]
     assert lost == []
+
+
+async def test_at_debug_no_output_shows_a_secret_or_a_stored_result(
+    telegram: FakeTelegram,
+    plantid: Emulator,
+    start_bot: Callable[..., subprocess.Popen[bytes]],
+    tmp_path: Path,
+) -> None:
+    alice = telegram.user("Alice")
+    chat = telegram.private_chat(alice)
+    bot = start_bot(LOG_LEVEL="DEBUG")
+    await wait_until_polling(telegram, bot)
+    telegram.send_photo(alice, chat, leaf_photo(5))
+    await telegram.wait_for(lambda: len(plantid.identifications) == 1, timeout=60)
+    plantid.complete_all()
+    await telegram.wait_for(
+        lambda: any(message.buttons for message in telegram.bot_messages(chat)), timeout=60
+    )
+    bot.send_signal(signal.SIGTERM)
+    assert bot.wait(timeout=60) == 0, (tmp_path / "bot-0.log").read_text()
+
+    assert "DEBUG" in (tmp_path / "bot-0.log").read_text()
+    assert_no_secrets(tmp_path, telegram, plantid)
