@@ -59,7 +59,12 @@ def is_not_modified(error: BadRequest) -> bool:
 def is_message_gone(error: BadRequest) -> bool:
     """Tell whether the message to edit was deleted or can no longer be edited."""
     text = error.message.lower()
-    return "not found" in text or "can't be edited" in text
+    # Only the message: "chat not found" means the whole chat is gone, and a new message
+    # would be refused the same way.
+    return any(
+        sign in text
+        for sign in ("message to edit not found", "message not found", "can't be edited")
+    )
 
 
 def is_too_big(error: BadRequest) -> bool:

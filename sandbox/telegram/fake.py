@@ -132,7 +132,7 @@ class FakeTelegram(ChatBuilders, PeopleActions):
         retry_after: int = 1,
         seconds: float = 0.5,
     ) -> None:
-        """Make the next `count` calls to `method` fail (429, 500, 403) or answer late (slow)."""
+        """Make the next `count` calls to `method` fail (429, 500, 403, 400) or answer late."""
         self._faults.fail_next(method, count, Fault(kind, retry_after, seconds))
 
     def expire_downloads(self, on: bool = True) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sandbox.telegram.model import ApiError
 
-FAULT_KINDS = ("429", "500", "403", "slow")
+FAULT_KINDS = ("429", "500", "403", "400", "slow")
 # The calls that put something in a chat: what Telegram's flood control limits.
 SENDING_METHODS = frozenset(
     {
@@ -32,7 +32,7 @@ SENDING_METHODS = frozenset(
 
 @dataclass(frozen=True)
 class Fault:
-    """How one call fails: Telegram's 429/500/403 answer, or an answer `seconds` late."""
+    """How one call fails: Telegram's 429/500/403/400 answer, or an answer `seconds` late."""
 
     kind: str
     retry_after: int = 1
@@ -54,6 +54,9 @@ class Fault:
             raise ApiError(500, "Internal Server Error")
         if self.kind == "403":
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if self.kind == "400":
+            # A permanent refusal: the same call would be refused again.
+            raise ApiError(400, "Bad Request: chat not found")
         await asyncio.sleep(self.seconds)
 
 

@@ -364,6 +364,31 @@ def states(database_path: Path) -> list[str]:
         return [row[0] for row in connection.execute("SELECT state FROM identifications")]
 
 
+async def test_a_result_telegram_refuses_for_good_is_tried_once_and_logged_once(
+    telegram: FakeTelegram,
+    plantid: Emulator,
+    run_bot: RunBot,
+    database_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    alice = telegram.user("Alice")
+    chat = telegram.private_chat(alice)
+    async with run_bot():
+        telegram.send_photo(alice, chat, leaf_photo(89))
+        await telegram.wait_for(lambda: len(plantid.identifications) == 1, 30)
+        await telegram.wait_for(lambda: len(telegram.bot_messages(chat)) == 1)
+        telegram.fail_next("editMessageText", kind="400")
+        plantid.complete_all()
+        # Failed, with nobody left to tell: a final state, not a retry.
+        await telegram.wait_for(lambda: states(database_path) == ["failed"], 30)
+    assert results(telegram, chat) == []
+    assert len(telegram.calls_to("editMessageText")) == 1, "a 400 is not tried again"
+    assert len(telegram.calls_to("sendMessage")) == 1, "only the status message was sent"
+    refused = [r for r in caplog.records if "Telegram refused the answer" in r.getMessage()]
+    assert len(refused) == 1
+    assert "chat not found" in refused[0].getMessage().lower()
+
+
 async def test_a_result_for_a_person_who_blocked_the_bot_ends_without_endless_retries(
     telegram: FakeTelegram, plantid: Emulator, run_bot: RunBot, database_path: Path
 ) -> None:
