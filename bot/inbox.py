@@ -112,7 +112,9 @@ class UpdateInbox:
             except Exception:
                 logger.exception("the update inbox failed; pausing before the next round")
                 due = self._clock() + 1.0
-            timeout = None if due is None else max(0.5, due - self._clock())
+            # Another process on this database may store updates (it polls, or serves the
+            # webhook): look again once a lease even when nothing is due here.
+            timeout = self._lease_seconds if due is None else max(0.5, due - self._clock())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 

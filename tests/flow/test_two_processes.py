@@ -1,0 +1,120 @@
+"""Two `python -m bot` processes on one token and one database file (issue 12, case 11)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections import Counter
+from pathlib import Path
+
+from bench.stand import BotProcess, SentPhoto, Stand, is_status_text, leaked_secrets, wait_until
+from tests.flow.images import leaf_photo
+
+PHOTOS = 30
+PEOPLE = 6
+CONFLICT_LINE = "another instance of this bot is polling Telegram with the same token"
+
+
+async def until_up(bot: BotProcess, within: float = 120.0) -> None:
+    """Wait until `bot` logs that it is up (its worker and inbox run); fail if it exits."""
+    await wait_until(
+        lambda: "Plantbot is up" in bot.log.read_text(errors="replace") or not bot.alive(),
+        within,
+        what="the bot to start",
+    )
+    assert bot.alive(), f"the bot exited:\n{bot.log.read_text()}"
+
+
+async def record_lease_owners(stand: Stand, seen: Counter[str]) -> None:
+    """Note which worker holds each leased row, sampling the database until cancelled."""
+    while True:
+        with contextlib.suppress(Exception):
+            for (owner,) in stand.query(
+                "SELECT lease_owner FROM identifications WHERE lease_owner IS NOT NULL"
+            ):
+                seen[str(owner)] += 1
+        await asyncio.sleep(0.02)
+
+
+async def test_two_processes_share_the_work_and_do_every_step_once(tmp_path: Path) -> None:
+    with Stand(
+        tmp_path,
+        # Results take a moment, so both workers find rows pending at the same time.
+        plantid_delay=1.0,
+        env={"LEASE_SECONDS": "2", "POLL_INTERVAL_MIN": "0.05", "POLL_INTERVAL_MAX": "0.3"},
+    ) as stand:
+        people = stand.people(PEOPLE)
+        first = stand.start_bot()
+        await until_up(first)
+        second = stand.start_bot()
+        await until_up(second)
+        owners: Counter[str] = Counter()
+        sampler = asyncio.create_task(record_lease_owners(stand, owners))
+        sent: list[SentPhoto] = [
+            stand.send_photo(people[n % PEOPLE], leaf_photo(200 + n, size=(320, 240)))
+            for n in range(PHOTOS)
+        ]
+
+        def all_answered() -> bool:
+            return all(
+                any(not is_status_text(m.visible_text) for m in stand.answers_to(photo))
+                for photo in sent
+            )
+
+        await stand.telegram.wait_for(all_answered, timeout=180)
+
+        def all_settled() -> bool:
+            (open_rows,) = stand.query(
+                "SELECT COUNT(*) FROM identifications WHERE state NOT IN ('delivered', 'failed')"
+            )[0]
+            return int(open_rows) == 0
+
+        await wait_until(all_settled, 60, what="every identification to end")
+        sampler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sampler
+        for bot in (first, second):
+            code, _ = bot.terminate(grace=30)
+            assert code == 0, bot.log.read_text()
+
+        for photo in sent:
+            answers = stand.answers_to(photo)
+            assert len(answers) == 1, [answer.visible_text[:40] for answer in answers]
+            assert answers[0].buttons, answers[0].visible_text
+        bot_messages = sum(len(stand.telegram.bot_messages(p.chat)) for p in people)
+        assert bot_messages == PHOTOS
+        accepted = stand.accepted_enqueues()
+        assert len(accepted) == PHOTOS
+        assert len(set(accepted)) == PHOTOS
+        assert stand.query("SELECT state, COUNT(*) FROM identifications GROUP BY state") == [
+            ("delivered", PHOTOS)
+        ]
+        # Each process leases rows under its own name (host:pid): both took part.
+        pids = {int(owner.rsplit(":", 1)[1]) for owner in owners}
+        assert pids == {first.pid, second.pid}, owners
+        assert leaked_secrets(tmp_path) == []
+
+
+async def test_a_second_poller_is_told_once_per_retry_that_another_instance_polls(
+    tmp_path: Path,
+) -> None:
+    with Stand(tmp_path, plantid_delay=None) as stand:
+        first = stand.start_bot()
+        await stand.until_polling(first)
+        second = stand.start_bot()
+        await wait_until(
+            lambda: CONFLICT_LINE in stand.logs() or not second.alive(),
+            120,
+            what="a bot to say another instance polls",
+        )
+        assert first.alive() and second.alive(), stand.logs()
+        codes = [bot.terminate(grace=30)[0] for bot in (first, second)]
+        assert codes == [0, 0], stand.logs()
+
+        logs = stand.logs()
+        lines = [line for line in logs.splitlines() if CONFLICT_LINE in line]
+        assert lines
+        assert all(re.search(r"only one may run .*Retrying in \d+ s", line) for line in lines)
+        assert "Traceback" not in logs
+        assert leaked_secrets(tmp_path) == []
