@@ -186,9 +186,11 @@ class TelegramPoller:
                 return
             except Conflict:
                 failures += 1
+                # Telegram ends the older of two long polls for one token with 409 Conflict.
                 logger.error(
-                    "another instance of this bot is polling Telegram with the same token; "
-                    "only one may run (or use a webhook). Retrying in %.0f s",
+                    "another instance of this bot is polling Telegram with the same token "
+                    "(409 Conflict: only one may poll; run one poller or use a webhook). "
+                    "Retrying in %.0f s",
                     self._pause(failures),
                 )
                 await asyncio.sleep(self._pause(failures))
