@@ -136,3 +136,56 @@ async def test_a_second_poller_says_in_one_line_that_another_instance_polls_and_
         logs = stand.logs()
         assert "Traceback" not in logs
         assert leaked_secrets(tmp_path) == []
+
+
+async def test_when_the_working_process_dies_the_other_finishes_its_rows_unprompted(
+    tmp_path: Path,
+) -> None:
+    photos = 8
+    with Stand(
+        tmp_path,
+        # Results take long enough that the rows are still pending when their worker dies.
+        plantid_delay=3.0,
+        env={"LEASE_SECONDS": "1", "POLL_INTERVAL_MIN": "0.05", "POLL_INTERVAL_MAX": "0.3"},
+    ) as stand:
+        people = stand.people(4)
+        bots = [stand.start_bot(), stand.start_bot()]
+        for bot in bots:
+            await until_up(bot)
+        sent = [
+            stand.send_photo(people[n % 4], leaf_photo(300 + n, size=(320, 240)))
+            for n in range(photos)
+        ]
+        await stand.telegram.wait_for(
+            lambda: len(stand.plantid.identifications) == photos, timeout=120
+        )
+        leased: list[tuple[str]] = []
+
+        def someone_holds_a_row() -> bool:
+            leased[:] = stand.query(
+                "SELECT lease_owner FROM identifications WHERE lease_owner IS NOT NULL LIMIT 1"
+            )
+            return bool(leased)
+
+        await wait_until(someone_holds_a_row, 60, what="a worker to hold a row")
+        pid = int(leased[0][0].rsplit(":", 1)[1])
+        (working,) = [bot for bot in bots if bot.pid == pid]
+        (survivor,) = [bot for bot in bots if bot.pid != pid]
+        working.kill()
+
+        # Nobody sends anything more: the survivor must notice the work on its own.
+        def all_answered() -> bool:
+            return all(any(m.buttons for m in stand.answers_to(photo)) for photo in sent)
+
+        await stand.telegram.wait_for(all_answered, timeout=120)
+        code, _ = survivor.terminate(grace=30)
+        assert code == 0, survivor.log.read_text()
+
+        assert [len(stand.answers_to(photo)) for photo in sent] == [1] * photos
+        accepted = stand.accepted_enqueues()
+        assert len(accepted) == photos
+        assert len(set(accepted)) == photos
+        assert stand.query("SELECT state, COUNT(*) FROM identifications GROUP BY state") == [
+            ("delivered", photos)
+        ]
+        assert leaked_secrets(tmp_path) == []
