@@ -106,10 +106,12 @@ class Resources:
         *,
         poll_telegram: bool,
         operations: Operations,
+        telegram_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._settings = settings
         self.operations = operations
         self._plantid_transport = plantid_transport
+        self._telegram_transport = telegram_transport
         self._poll_telegram = poll_telegram
         self._stack = AsyncExitStack()
         self._worker: Worker | None = None
@@ -134,7 +136,13 @@ class Resources:
             open_plantid(settings, self.operations.plantid_transport(self._plantid_transport))
         )
         repository = SqliteIdentificationRepository(database)
-        chat = TelegramChat(application.bot, on_error=self.operations.telegram_error)
+        # Photo downloads stream over a client of their own, so their size cap holds mid-body.
+        files = await self._stack.enter_async_context(
+            httpx.AsyncClient(
+                transport=self._telegram_transport, timeout=httpx.Timeout(30.0, connect=10.0)
+            )
+        )
+        chat = TelegramChat(application.bot, on_error=self.operations.telegram_error, files=files)
         translate = Translator.from_package()
         preferences = SqlitePreferencesRepository(database)
         flow = flow_settings(settings)
@@ -277,6 +285,7 @@ def build_application(
         plantid_transport,
         poll_telegram=settings.webhook_url is None,
         operations=operations,
+        telegram_transport=telegram_transport,
     )
     application = (
         ApplicationBuilder()

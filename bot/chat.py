@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
+import httpx
 from telegram import Bot, InputMediaPhoto, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -92,14 +93,21 @@ def _as_chat_error(error: TelegramError) -> ChatError:
 class TelegramChat:
     """Send, edit and download on behalf of the identification flow."""
 
-    def __init__(self, bot: Bot, *, on_error: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        on_error: Callable[[str], None] | None = None,
+        files: httpx.AsyncClient | None = None,
+    ) -> None:
         self._bot = bot
         self._on_error = on_error
+        # Downloads stream through their own client, so a size cap holds while bytes arrive.
+        self._files = files
 
     def _chat_error(self, error: TelegramError) -> ChatError:
         """Count the error by its kind (the Telegram error class), then translate it."""
-        if self._on_error is not None:
-            self._on_error(type(error).__name__)
+        self._count(type(error).__name__)
         return _as_chat_error(error)
 
     async def send_status(self, place: ReplyTo, text: str) -> int:
@@ -229,7 +237,11 @@ class TelegramChat:
             telegram_file = await self._bot.get_file(photo.file_id)
             if (telegram_file.file_size or 0) > max_bytes:
                 raise PhotoUnavailable(FailureReason.TOO_BIG)
-            return bytes(await telegram_file.download_as_bytearray())
+            url = telegram_file.file_path or ""
+            if self._files is not None and url.startswith(("http://", "https://")):
+                return await self._stream(self._files, url, max_bytes)
+            # A local Bot API server hands out paths on disk: PTB reads those itself.
+            data = bytes(await telegram_file.download_as_bytearray())
         except BadRequest as error:
             self._chat_error(error)
             reason = FailureReason.TOO_BIG if is_too_big(error) else FailureReason.UNREADABLE
@@ -238,11 +250,47 @@ class TelegramChat:
             # PTB says InvalidToken for a file URL answering 404: the file is gone or the id is
             # bad. Tried a few times (a hiccup), then the person is asked to send it again.
             self._chat_error(error)
-            raise TryLater(
-                "photo download answered 404", per_row=True, failure=FailureReason.DOWNLOAD
-            ) from error
+            raise _download_gone() from error
         except (NetworkError, RetryAfter) as error:
             self._chat_error(error)
             raise TryLater(
                 f"photo download failed: {error}", failure=FailureReason.DOWNLOAD
             ) from error
+        if len(data) > max_bytes:
+            raise PhotoUnavailable(FailureReason.TOO_BIG)
+        return data
+
+    async def _stream(self, files: httpx.AsyncClient, url: str, max_bytes: int) -> bytes:
+        """Fetch a file URL, stopping as soon as more than `max_bytes` arrived."""
+        # getFile may leave file_size out (or be wrong): only a cap while streaming bounds the
+        # memory. The URL holds the bot token, so no error below may carry it.
+        body = bytearray()
+        try:
+            async with files.stream("GET", url) as response:
+                if response.status_code == httpx.codes.NOT_FOUND:
+                    self._count("FileNotFound")
+                    raise _download_gone()
+                if response.status_code != httpx.codes.OK:
+                    self._count("FileDownloadFailed")
+                    raise TryLater(
+                        f"photo download answered HTTP {response.status_code}",
+                        failure=FailureReason.DOWNLOAD,
+                    )
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise PhotoUnavailable(FailureReason.TOO_BIG)
+        except httpx.HTTPError as error:
+            self._count(type(error).__name__)
+            raise TryLater(
+                f"photo download failed: {type(error).__name__}", failure=FailureReason.DOWNLOAD
+            ) from None
+        return bytes(body)
+
+    def _count(self, kind: str) -> None:
+        if self._on_error is not None:
+            self._on_error(kind)
+
+
+def _download_gone() -> TryLater:
+    return TryLater("photo download answered 404", per_row=True, failure=FailureReason.DOWNLOAD)

@@ -113,7 +113,9 @@ class UpdateInbox:
             except Exception:
                 logger.exception("the update inbox failed; pausing before the next round")
                 due = self._clock() + 1.0
-            timeout = None if due is None else max(0.5, due - self._clock())
+            # Another process on this database may store updates (it polls, or serves the
+            # webhook): look again once a lease even when nothing is due here.
+            timeout = self._lease_seconds if due is None else max(0.5, due - self._clock())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
@@ -187,9 +189,11 @@ class TelegramPoller:
                 return
             except Conflict:
                 failures += 1
+                # Telegram ends the older of two long polls for one token with 409 Conflict.
                 logger.error(
-                    "another instance of this bot is polling Telegram with the same token; "
-                    "only one may run (or use a webhook). Retrying in %.0f s",
+                    "another instance of this bot is polling Telegram with the same token "
+                    "(409 Conflict: only one may poll; run one poller or use a webhook). "
+                    "Retrying in %.0f s",
                     self._pause(failures),
                 )
                 await asyncio.sleep(self._pause(failures))

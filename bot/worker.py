@@ -93,6 +93,7 @@ class Worker:
             "deliver": self._deliver_lane,
             "leases": self._keep_leases,
             "retention": self._prune,
+            "watch": self._watch_others,
         }
         self._tasks = [
             asyncio.create_task(run(), name=f"identification-{name}") for name, run in lanes.items()
@@ -106,8 +107,12 @@ class Worker:
         self._service.wake()
         if self._steps:
             await asyncio.wait(set(self._steps), timeout=grace)
-        for task in self._tasks:
-            task.cancel()
+        # Python 3.11's wait_for swallows a cancel that lands as the wake above ends its wait,
+        # and the lane then sleeps for good: cancel until every lane has ended.
+        while running := [task for task in self._tasks if not task.done()]:
+            for task in running:
+                task.cancel()
+            await asyncio.wait(running, timeout=1.0)
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -365,6 +370,14 @@ class Worker:
             except Exception:
                 logger.exception("pruning old identifications failed")
             await asyncio.sleep(self._settings.prune_every)
+
+    async def _watch_others(self) -> None:
+        """Look for work once a lease: other processes on this database create rows too."""
+        # Their wake-ups never reach this process: an idle lane would sleep until this process's
+        # own next photo, leaving another's new rows, or a stopped one's lapsed leases, waiting.
+        while True:
+            await asyncio.sleep(self._settings.lease_seconds)
+            self._service.wake()
 
     async def _keep_leases(self) -> None:
         """Renew the leases of rows in work, so no other worker takes them over meanwhile."""

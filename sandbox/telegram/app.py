@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from sandbox.telegram.faults import FaultPlan
@@ -17,6 +18,9 @@ from sandbox.telegram.model import ApiCall, ApiError, bad_request
 from sandbox.telegram.params import Params, read_request
 from sandbox.telegram.state import World
 from sandbox.telegram.updates import UpdateFeed
+
+# Files go out in pieces, as from Telegram, so a client that stops reading is seen to stop.
+FILE_CHUNK = 64 * 1024
 
 
 def error_response(error: ApiError) -> JSONResponse:
@@ -38,6 +42,8 @@ class CallLog:
         self.calls: list[ApiCall] = []
         self.by_method: dict[str, list[ApiCall]] = {}
         self.downloads: list[str] = []
+        # (file path, bytes sent) once each download's body ended, finished or cut short.
+        self.served: list[tuple[str, int]] = []
 
     def record(self, call: ApiCall) -> None:
         """Keep `call` (caller holds the world's lock)."""
@@ -125,4 +131,22 @@ class BotApiApp:
         self._world.waiters.notify_all()
         if stored is None or self.downloads_expired:
             return error_response(ApiError(404, "Not Found"))
-        return Response(stored.data, media_type="application/octet-stream")
+        return StreamingResponse(
+            self._body(request, path, stored.data), media_type="application/octet-stream"
+        )
+
+    async def _body(self, request: Request, path: str, data: bytes) -> AsyncIterator[bytes]:
+        """Send a file in chunks until the client hangs up, noting how much went out."""
+        sent = 0
+        try:
+            for start in range(0, len(data), FILE_CHUNK):
+                # The server keeps accepting chunks for a closed connection: ask before each.
+                if await request.is_disconnected():
+                    break
+                chunk = data[start : start + FILE_CHUNK]
+                yield chunk
+                sent += len(chunk)
+        finally:
+            with self._world.lock:
+                self._log.served.append((path, sent))
+            self._world.waiters.notify_all()

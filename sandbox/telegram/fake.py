@@ -71,6 +71,12 @@ class FakeTelegram(ChatBuilders, PeopleActions):
         """Return the file paths the bot downloaded, oldest first."""
         return self._log.downloads
 
+    @property
+    def served(self) -> list[tuple[str, int]]:
+        """Return (file path, bytes sent) for each download whose body ended, oldest first."""
+        with self._world.lock:
+            return list(self._log.served)
+
     def calls_to(self, method: str) -> list[ApiCall]:
         """Return the calls to `method` (case-insensitive), oldest first."""
         with self._world.lock:

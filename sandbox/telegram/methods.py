@@ -403,12 +403,14 @@ class BotMethods:
             raise bad_request("invalid file_id")
         if len(stored.data) > MAX_DOWNLOAD_BYTES:
             raise bad_request("file is too big")
-        return {
+        answer: dict[str, Any] = {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.data),
             "file_path": stored.file_path,
         }
+        if stored.size_known:
+            answer["file_size"] = len(stored.data)
+        return answer
 
     # ------------------------------------------------------------------ commands and chats
 

@@ -134,6 +134,8 @@ class StoredFile:
     data: bytes
     width: int | None = None
     height: int | None = None
+    # Telegram may leave file_size out of a Document and of getFile's answer.
+    size_known: bool = True
 
 
 @dataclass

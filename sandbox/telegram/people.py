@@ -148,10 +148,11 @@ class PeopleActions:
         reply_to: int | None = None,
         thread_id: int | None = None,
         sender_chat: FakeChat | None = None,
+        size_known: bool = True,
     ) -> dict[str, Any]:
         """Deliver a file sent as a document (uncompressed), with its name, type and size."""
         with self._world.lock:
-            document = self._world.store_document(data, file_name, mime_type)
+            document = self._world.store_document(data, file_name, mime_type, size_known=size_known)
             return self._person_says(
                 user,
                 chat,

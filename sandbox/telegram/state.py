@@ -344,17 +344,24 @@ class World:
         return photo
 
     def store_document(
-        self, data: bytes, file_name: str | None, mime_type: str | None
+        self,
+        data: bytes,
+        file_name: str | None,
+        mime_type: str | None,
+        *,
+        size_known: bool = True,
     ) -> dict[str, Any]:
-        """Keep a document and return its Document object."""
+        """Keep a document and return its Document object (file_size left out if unknown)."""
         stem, dot, suffix = (file_name or "").rpartition(".")
         extension = suffix if dot and stem and suffix.isalnum() else "bin"
         stored = self.store_file(data, "documents", extension.lower())
+        stored.size_known = size_known
         document: dict[str, Any] = {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
-            "file_size": len(data),
         }
+        if size_known:
+            document["file_size"] = len(data)
         if file_name:
             document["file_name"] = file_name
         if mime_type:
