@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from storage.database import Database
 
+# Telegram keeps an update it has not been told was received for at most 24 hours: after that
+# no poller can be sent it again.
+HANDLED_MEMORY = 24 * 3600.0
+
 
 @dataclass(frozen=True)
 class InboxItem:
@@ -39,15 +43,20 @@ class SqliteInbox:
         self._db = db
 
     async def add(self, updates: Sequence[tuple[int, str]], *, now: float) -> int:
-        """Store updates by id (a redelivered one is kept once); return how many were new."""
+        """Store updates by id (one sent again, or already handled, is not); count the new."""
         if not updates:
             return 0
         async with self._db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM telegram_handled WHERE handled_at < ?", (now - HANDLED_MEMORY,)
+            )
             before = conn.total_changes
             await conn.executemany(
-                "INSERT INTO telegram_inbox (update_id, payload, received_at) VALUES (?, ?, ?) "
+                "INSERT INTO telegram_inbox (update_id, payload, received_at) "
+                "SELECT ?, ?, ? WHERE NOT EXISTS "
+                "(SELECT 1 FROM telegram_handled WHERE update_id = ?) "
                 "ON CONFLICT (update_id) DO NOTHING",
-                [(update_id, payload, now) for update_id, payload in updates],
+                [(update_id, payload, now, update_id) for update_id, payload in updates],
             )
             return conn.total_changes - before
 
@@ -68,9 +77,15 @@ class SqliteInbox:
         return sorted(items, key=lambda item: item.update_id)
 
     async def done(self, update_id: int) -> None:
-        """Forget a handled update."""
-        async with self._db.turn() as conn:
+        """Forget a handled update, keeping only its id so it is never handled again."""
+        async with self._db.transaction() as conn:
             await conn.execute("DELETE FROM telegram_inbox WHERE update_id = ?", (update_id,))
+            await conn.execute(
+                "INSERT INTO telegram_handled (update_id, handled_at) "
+                "VALUES (?, (julianday('now') - 2440587.5) * 86400.0) "
+                "ON CONFLICT (update_id) DO NOTHING",
+                (update_id,),
+            )
 
     async def next_due_at(self) -> float | None:
         """Return when a leased update comes back if its handler never finishes."""

@@ -212,6 +212,17 @@ BEGIN
 END;
 """
 
+# Handled updates are remembered by id (nothing else), so an update Telegram sends again, as it
+# may when two pollers take turns before the offset is confirmed, is not handled twice. Telegram
+# keeps an unconfirmed update for at most 24 hours, so the ids are forgotten after that.
+_HANDLED_UPDATES = """
+CREATE TABLE telegram_handled (
+    update_id INTEGER PRIMARY KEY,
+    handled_at REAL NOT NULL
+);
+CREATE INDEX telegram_handled_at ON telegram_handled (handled_at);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_identifications", _IDENTIFICATIONS),
     Migration("0002_identifications_due_index", _DUE_INDEX),
@@ -220,6 +231,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0005_inputs", _INPUTS),
     Migration("0006_outputs", _OUTPUTS),
     Migration("0007_operations", _OPERATIONS),
+    Migration("0008_handled_updates", _HANDLED_UPDATES),
 )
 
 
