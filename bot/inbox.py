@@ -31,6 +31,9 @@ HANDLING_LEASE = 120.0
 # An update whose handling was started this often without finishing is dropped (poison).
 MAX_HANDLING_ATTEMPTS = 5
 CONCURRENT_CHATS = 64
+# Updates in hand at once: enough to keep every slot busy, few enough that a backlog of
+# thousands waits in the database rather than as parsed updates and tasks in memory.
+IN_HAND = CONCURRENT_CHATS * 4
 
 
 def chat_of(payload: Mapping[str, Any]) -> int | None:
@@ -101,15 +104,20 @@ class UpdateInbox:
         while True:
             self._wake.clear()
             try:
-                now = self._clock()
-                items = await self._repository.claim(
-                    now=now, lease_until=now + self._lease_seconds, limit=CONCURRENT_CHATS * 4
-                )
-                for item in items:
-                    task = asyncio.create_task(self._handle(item))
-                    self._handling.add(task)
-                    task.add_done_callback(self._handling.discard)
-                due = await self._repository.next_due_at()
+                room = IN_HAND - len(self._handling)
+                if room < CONCURRENT_CHATS:
+                    # A finishing handler wakes the dispatcher once there is room for a batch.
+                    due = None
+                else:
+                    now = self._clock()
+                    items = await self._repository.claim(
+                        now=now, lease_until=now + self._lease_seconds, limit=room
+                    )
+                    for item in items:
+                        task = asyncio.create_task(self._handle(item))
+                        self._handling.add(task)
+                        task.add_done_callback(self._handled)
+                    due = await self._repository.next_due_at()
             except Exception:
                 logger.exception("the update inbox failed; pausing before the next round")
                 due = self._clock() + 1.0
@@ -118,6 +126,11 @@ class UpdateInbox:
             timeout = self._lease_seconds if due is None else max(0.5, due - self._clock())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
+
+    def _handled(self, task: asyncio.Task[None]) -> None:
+        self._handling.discard(task)
+        if len(self._handling) == IN_HAND - CONCURRENT_CHATS:
+            self._wake.set()
 
     async def _handle(self, item: InboxItem) -> None:
         payload = json.loads(item.payload)

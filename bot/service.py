@@ -71,6 +71,9 @@ logger = logging.getLogger(__name__)
 CONFIRM_TIMEOUT = 8.0
 # Polls of a pending result at the shortest interval before backing off (about ten seconds).
 BRISK_POLLS = 10
+# "Taking longer" edits waiting for Telegram's send limit at once; the rest are told at a later
+# poll, so a backlog of thousands waits in the database instead of as tasks in memory.
+SLOW_NOTICES_IN_FLIGHT = 100
 
 
 class Chat(Protocol):
@@ -503,6 +506,8 @@ class IdentificationService:
         if record.delay_notified or record.status_message_id is None:
             return
         if self._clock() - record.created_at < self._settings.slow_notice_after:
+            return
+        if len(self._notices) >= SLOW_NOTICES_IN_FLIGHT:
             return
         task = asyncio.create_task(self._slow_notice(record))
         self._notices.add(task)
