@@ -113,8 +113,11 @@ class UpdateInbox:
                 logger.exception("the update inbox failed; pausing before the next round")
                 due = self._clock() + 1.0
             timeout = None if due is None else max(0.5, due - self._clock())
+            # Not wait_for: on Python 3.11 it swallows a cancel that arrives as the event is
+            # set, and stop() may cancel just as the poller stores updates.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def _handle(self, item: InboxItem) -> None:
         payload = json.loads(item.payload)

@@ -215,8 +215,11 @@ class Worker:
             self.last_round_at = self._clock()
             # Polls are grouped on ticks: wait at least one tick unless woken by a new submission.
             timeout = None if next_due is None else max(tick / 2, next_due - self._clock())
+            # Not wait_for: on Python 3.11 it swallows a cancel that arrives as the event is
+            # set, and stop() wakes the lanes just before cancelling them.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await wake.wait()
 
     async def _poll_chunks(self, chunks: Sequence[Sequence[IdentificationRecord]]) -> None:
         await asyncio.gather(*(self._poll_chunk(chunk) for chunk in chunks))
@@ -293,8 +296,11 @@ class Worker:
                 if timeout == 0.0:
                     await asyncio.sleep(0)
                     continue
+                # Not wait_for: on Python 3.11 it swallows a cancel that arrives as the event
+                # is set, and stop() wakes the lanes just before cancelling them.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout)
+                    async with asyncio.timeout(timeout):
+                        await wake.wait()
         finally:
             for task in in_flight:
                 task.cancel()
