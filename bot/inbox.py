@@ -124,8 +124,11 @@ class UpdateInbox:
             # Another process on this database may store updates (it polls, or serves the
             # webhook): look again once a lease even when nothing is due here.
             timeout = self._lease_seconds if due is None else max(0.5, due - self._clock())
+            # Not wait_for: on Python 3.11 it swallows a cancel that arrives as the event is
+            # set, and stop() may cancel just as the poller stores updates.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     def _handled(self, task: asyncio.Task[None]) -> None:
         self._handling.discard(task)

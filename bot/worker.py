@@ -217,8 +217,11 @@ class Worker:
             )
             if timeout is not None and timeout <= 0:
                 continue
+            # Not wait_for: on Python 3.11 it swallows a cancel that arrives as the event is
+            # set, and stop() wakes the lanes just before cancelling them.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await wake.wait()
 
     async def _poll_round(self, due_by: float) -> bool:
         """Claim and poll the rows due by `due_by`; True if the claim was full."""
@@ -318,8 +321,11 @@ class Worker:
                 if timeout == 0.0:
                     await asyncio.sleep(0)
                     continue
+                # Not wait_for: on Python 3.11 it swallows a cancel that arrives as the event
+                # is set, and stop() wakes the lanes just before cancelling them.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout)
+                    async with asyncio.timeout(timeout):
+                        await wake.wait()
         finally:
             for task in in_flight:
                 task.cancel()

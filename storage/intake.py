@@ -145,7 +145,8 @@ class SqliteIntakeRepository:
     ) -> int | None:
         latitude = None if new.latitude is None else rounded(new.latitude)
         longitude = None if new.longitude is None else rounded(new.longitude)
-        async with conn.execute(
+        inserted = await _fetchall(
+            conn,
             "INSERT INTO identifications (chat_id, user_id, request_message_id, "
             "message_thread_id, language, latitude, longitude, state, created_at, updated_at, "
             "next_attempt_at, media_group_id, requester_name, photo_user_id, confirmable, "
@@ -173,9 +174,8 @@ class SqliteIntakeRepository:
                 earlier.result_json if earlier else None,
                 earlier.id if earlier else None,
             ),
-        ) as cursor:
-            inserted = await cursor.fetchone()
-        return None if inserted is None else int(inserted[0])
+        )
+        return int(inserted[0][0]) if inserted else None
 
     async def _remember_parts(
         self, conn: aiosqlite.Connection, new: IdentificationRequest, *, now: float
