@@ -295,7 +295,11 @@ def build_application(
         .context_types(ContextTypes(bot_data=BotData))
         .request(operations.telegram_request(connection_pool_size=16, httpx_kwargs=httpx_kwargs))
         .get_updates_request(operations.telegram_request(httpx_kwargs=httpx_kwargs))
-        .rate_limiter(operations.rate_limiter(max_retries=3))
+        # Telegram's "about 30 messages a second" is an average: over two seconds, so that the
+        # results of photos sent together (ready together) may leave in a burst of 60.
+        .rate_limiter(
+            operations.rate_limiter(max_retries=3, overall_max_rate=60, overall_time_period=2)
+        )
         # Handlers only record requests and reply, so updates may run side by side.
         .concurrent_updates(True)
         # Updates come from our own inbox, stored before Telegram counts them as delivered.

@@ -37,7 +37,7 @@ class WorkerSettings:
 
     lease_seconds: float = 30.0
     step_deadline: float = 60.0
-    status_concurrency: int = 32
+    status_concurrency: int = 8
     submit_concurrency: int = 4
     poll_concurrency: int = 4
     deliver_concurrency: int = 8

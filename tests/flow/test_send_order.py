@@ -9,9 +9,9 @@ from sandbox.telegram.model import ApiCall
 from tests.flow.conftest import RunBot
 from tests.flow.images import leaf_photo
 
-# More people than Telegram's burst of 30 calls, so their notices queue in the rate limiter.
-WAITING_PEOPLE = 80
-# Seconds before "taking longer" is due: after the 80 status replies have left, at 30 a second.
+# More people than the limiter's burst of 60 calls, so their notices queue in the rate limiter.
+WAITING_PEOPLE = 130
+# Seconds before "taking longer" is due: after every status reply has left.
 SLOW_NOTICE_AFTER = 3.0
 
 
@@ -43,7 +43,7 @@ async def test_new_photos_and_commands_are_answered_before_the_queued_edits_of_e
             telegram.send_photo(person, chat, leaf_photo(n))
         await telegram.wait_for(lambda: len(plantid.identifications) == WAITING_PEOPLE, 60.0)
 
-        # Plant.id takes its time with all 80: each status becomes "taking longer" at once.
+        # Plant.id takes its time with all of them: each status becomes "taking longer" at once.
         await telegram.wait_for(lambda: limiter.waiting >= 30, 60.0)
         edits_before = len(edits())
         for n, (person, chat) in enumerate(zip(late, late_chats, strict=True)):
