@@ -80,6 +80,18 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def clip_utf16(text: str, limit: int) -> str:
+    """Return `text`, or its start ending in "…", within `limit` UTF-16 code units."""
+    if utf16_len(text) <= limit:
+        return text
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit - 1:
+            return text[:index] + "…"
+    return text
+
+
 def _shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:

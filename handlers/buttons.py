@@ -11,7 +11,7 @@ from telegram.error import BadRequest
 from bot.callbacks import ConfirmPress, parse_callback
 from bot.chat import is_not_modified
 from bot.context import Context
-from bot.rendering import ButtonAnswer, utf16_len
+from bot.rendering import ButtonAnswer, clip_utf16
 
 logger = logging.getLogger(__name__)
 
@@ -19,19 +19,9 @@ logger = logging.getLogger(__name__)
 ANSWER_LIMIT = 200
 
 
-def fit_answer(text: str) -> str:
-    """Shorten `text` to what Telegram accepts as a press's answer."""
-    if utf16_len(text) <= ANSWER_LIMIT:
-        return text
-    cut = text[:ANSWER_LIMIT]
-    while utf16_len(cut) > ANSWER_LIMIT - 1:
-        cut = cut[:-1]
-    return cut + "…"
-
-
 async def apply_answer(query: CallbackQuery, answer: ButtonAnswer) -> None:
     """Answer the press, redraw the message if the answer changes it, then run the follow-up."""
-    text = None if answer.text is None else fit_answer(answer.text)
+    text = None if answer.text is None else clip_utf16(answer.text, ANSWER_LIMIT)
     await query.answer(text, show_alert=answer.show_alert)
     try:
         if answer.replace is not None and query.message is not None:

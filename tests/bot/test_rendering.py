@@ -25,6 +25,7 @@ from bot.rendering import (
     BUTTON_ROW_LIMIT,
     MESSAGE_LIMIT,
     ResultOptions,
+    clip_utf16,
     render_details,
     render_failure,
     render_result,
@@ -352,3 +353,10 @@ def test_every_payload_round_trips() -> None:
     for data in payloads:
         assert len(data.encode()) <= 64
         assert parse_callback(data) is not None
+
+
+def test_clipping_counts_utf16_units_and_never_splits_an_emoji() -> None:
+    assert clip_utf16("short", 200) == "short"
+    clipped = clip_utf16("🌿" * 150, 200)
+    assert utf16_len(clipped) <= 200
+    assert clipped == "🌿" * 99 + "…"
