@@ -139,20 +139,20 @@ class UpdateInbox:
         payload = json.loads(item.payload)
         if item.attempts > MAX_HANDLING_ATTEMPTS:
             logger.error("update %s failed %d times; dropping it", item.update_id, item.attempts)
-            await self._repository.done(item.update_id)
+            await self._repository.done(item.update_id, now=self._clock())
             return
         chat_id = chat_of(payload)
         async with self._slots, self._chats.hold(chat_id if chat_id is not None else 0):
             update = Update.de_json(payload, self._application.bot)
             if update.callback_query is not None:
                 # A button press handled twice could undo itself: at most once is right for it.
-                await self._repository.done(item.update_id)
+                await self._repository.done(item.update_id, now=self._clock())
             # The Application runs the error handler for anything a handler raises. Whatever it
             # sends answers what a person just did, so it passes results waiting for the limit.
             with urgent_calls():
                 await self._application.process_update(update)
             if update.callback_query is None:
-                await self._repository.done(item.update_id)
+                await self._repository.done(item.update_id, now=self._clock())
 
 
 class TelegramPoller:

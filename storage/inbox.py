@@ -29,7 +29,7 @@ class InboxRepository(Protocol):
 
     async def claim(self, *, now: float, lease_until: float, limit: int) -> list[InboxItem]: ...
 
-    async def done(self, update_id: int) -> None: ...
+    async def done(self, update_id: int, *, now: float) -> None: ...
 
     async def next_due_at(self) -> float | None: ...
 
@@ -76,15 +76,14 @@ class SqliteInbox:
         items = [InboxItem(int(row[0]), str(row[1]), int(row[2])) for row in rows]
         return sorted(items, key=lambda item: item.update_id)
 
-    async def done(self, update_id: int) -> None:
+    async def done(self, update_id: int, *, now: float) -> None:
         """Forget a handled update, keeping only its id so it is never handled again."""
         async with self._db.transaction() as conn:
             await conn.execute("DELETE FROM telegram_inbox WHERE update_id = ?", (update_id,))
             await conn.execute(
-                "INSERT INTO telegram_handled (update_id, handled_at) "
-                "VALUES (?, (julianday('now') - 2440587.5) * 86400.0) "
+                "INSERT INTO telegram_handled (update_id, handled_at) VALUES (?, ?) "
                 "ON CONFLICT (update_id) DO NOTHING",
-                (update_id,),
+                (update_id, now),
             )
 
     async def next_due_at(self) -> float | None:

@@ -12,7 +12,7 @@ async def test_an_update_sent_again_after_it_was_handled_is_not_handled_twice(
     inbox = SqliteInbox(db)
     assert await inbox.add([(7, '{"update_id": 7}')], now=1000.0) == 1
     (item,) = await inbox.claim(now=1000.0, lease_until=1030.0, limit=10)
-    await inbox.done(item.update_id)
+    await inbox.done(item.update_id, now=1000.0)
 
     # A second poller fetched it before the first confirmed the offset.
     assert await inbox.add([(7, '{"update_id": 7}'), (8, '{"update_id": 8}')], now=1001.0) == 1
@@ -25,9 +25,7 @@ async def test_handled_ids_are_forgotten_once_telegram_can_no_longer_send_them(
 ) -> None:
     inbox = SqliteInbox(db)
     await inbox.add([(7, "{}")], now=0.0)
-    await inbox.done(7)
-    async with db.turn() as conn:
-        await conn.execute("UPDATE telegram_handled SET handled_at = 0")
+    await inbox.done(7, now=0.0)
 
     await inbox.add([(9, "{}")], now=HANDLED_MEMORY + 1)
     async with db.turn() as conn, conn.execute("SELECT update_id FROM telegram_handled") as rows:
