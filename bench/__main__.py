@@ -46,15 +46,14 @@ async def run(quick: bool, only: list[str] | None, workdir: Path) -> dict[str, A
             errors[name] = f"{type(error).__name__}: {error}"
             traceback.print_exc()
         details.setdefault(name, {})["wall_seconds"] = round(time.monotonic() - started, 1)
-    counts = {
-        "burst": sizes.burst,
-        "throughput": sizes.throughput,
-        "intake": sizes.intake,
-        "backlog": sizes.backlog,
-    }
     return {
         "quick": quick,
-        "sizes": counts,
+        "sizes": {
+            "burst": sizes.burst,
+            "throughput": sizes.throughput,
+            "intake": sizes.intake,
+            "backlog": sizes.backlog,
+        },
         "plantid_delay_s": sizes.plantid_delay,
         "machine": machine(),
         "measures": measures,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Generator
 
@@ -22,6 +23,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@functools.cache
 def suite_secrets() -> tuple[str, ...]:
     """Return the tokens and keys the suite starts bots with, and the tokens' secret halves."""
     from tests.flow.conftest import API_KEY as FLOW_KEY
